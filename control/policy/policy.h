@@ -1,0 +1,79 @@
+// The policy model of DESIGN.md "Policy file (schema version 1, YAML)", as
+// parsed and validated, before compilation. Every entry remembers where it
+// was written so that refusals name file:line.
+#ifndef SPAMWALL_CONTROL_POLICY_POLICY_H_
+#define SPAMWALL_CONTROL_POLICY_POLICY_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dataplane/core/compiled_policy.h"
+#include "dataplane/core/prefix.h"
+
+namespace spamwall {
+
+// file index into Policy::files, 1-based line and column (0 = unknown).
+struct SourceLoc {
+  uint32_t file = 0;
+  uint32_t line = 0;
+  uint32_t column = 0;
+};
+
+struct PrefixEntry {
+  Prefix prefix;
+  SourceLoc loc;
+};
+
+struct PortEntry {
+  uint16_t port = 0;
+  SourceLoc loc;
+};
+
+// A day in the proleptic Gregorian calendar, as days since 1970-01-01.
+using Day = int32_t;
+
+struct Exemption {
+  Prefix prefix;
+  std::string owner;
+  std::string reason;
+  Day expires = 0;  // valid through the end of this day (UTC)
+  std::string expires_text;
+  SourceLoc loc;
+};
+
+struct Policy {
+  int version = 0;
+  PolicyMode mode = PolicyMode::kEnforce;
+  std::vector<PrefixEntry> consumer, business, internal, mx_servers,
+      authorized_relays, quarantine;
+  std::vector<PortEntry> smtp_ports, submission_ports, never_block_tcp, never_block_udp;
+  std::vector<Exemption> exemptions;
+  uint32_t smtp_flow_rate = 0;  // 0: not sampled
+  std::vector<std::string> signatures;  // paths as written, relative to the policy
+
+  std::vector<std::string> files;  // files[0] is the policy file itself
+};
+
+// An error or warning that names where: "policy.yaml:12:5: message".
+struct Diagnostic {
+  std::string file;
+  uint32_t line = 0;
+  uint32_t column = 0;
+  std::string message;
+
+  std::string ToString() const;
+};
+
+struct Diagnostics {
+  std::vector<Diagnostic> errors;
+  std::vector<Diagnostic> warnings;
+
+  bool ok() const { return errors.empty(); }
+  // Every error and warning, one per line ("error: " / "warning: " first).
+  std::string ToString() const;
+};
+
+}  // namespace spamwall
+
+#endif  // SPAMWALL_CONTROL_POLICY_POLICY_H_

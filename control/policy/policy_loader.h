@@ -1,0 +1,51 @@
+// Policy text -> validated policy -> compiled policy.
+//
+//   LoadPolicyFile  parses YAML (schema version 1), follows {file: ...} lists,
+//                   validates, and reports every problem with file:line:col.
+//   CompilePolicy   builds the immutable CompiledPolicy (see compiled_policy.h),
+//                   dropping expired exemptions with a warning.
+//   LoadAndCompile  both: what the dataplane, the tools and the tests call.
+#ifndef SPAMWALL_CONTROL_POLICY_POLICY_LOADER_H_
+#define SPAMWALL_CONTROL_POLICY_POLICY_LOADER_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "control/policy/policy.h"
+#include "dataplane/core/compiled_policy.h"
+
+namespace spamwall {
+
+// Parses and validates. Returns nullopt when diag->errors is non-empty.
+// `{file: x}` lists are read relative to the policy file's directory.
+std::optional<Policy> LoadPolicyFile(const std::string& path, Diagnostics* diag);
+
+// Same from text in memory (fuzzing, tests); `name` is used in messages and
+// `base_dir` resolves {file: x} lists (empty: such lists are refused).
+std::optional<Policy> LoadPolicyText(std::string_view text, const std::string& name,
+                                     const std::string& base_dir, Diagnostics* diag);
+
+// Today's date (UTC) as a Day.
+Day TodayUtc();
+
+// Parses "YYYY-MM-DD"; false if it is not a real date.
+bool ParseDay(std::string_view text, Day* day);
+
+struct CompileOptions {
+  Day today = TodayUtc();              // exemptions expiring before this are dropped
+  size_t max_trie_nodes = size_t{1} << 22;  // per family, 1 KiB each
+};
+
+// Compiles a validated policy. Returns nullptr (with diag->errors) only when a
+// resource limit is hit; validation problems were refused by the loader.
+std::unique_ptr<CompiledPolicy> CompilePolicy(const Policy& policy, const CompileOptions& opts,
+                                              Diagnostics* diag);
+
+std::unique_ptr<CompiledPolicy> LoadAndCompile(const std::string& path, const CompileOptions& opts,
+                                               Diagnostics* diag);
+
+}  // namespace spamwall
+
+#endif  // SPAMWALL_CONTROL_POLICY_POLICY_LOADER_H_

@@ -1,0 +1,145 @@
+#include "control/policy/policy_loader.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace spamwall {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string SourceDir() {
+  const char* d = std::getenv("SPAMWALL_SOURCE_DIR");
+  return d ? d : ".";
+}
+
+// Loads text as a policy and returns every diagnostic as one string.
+std::string Refusal(const std::string& text) {
+  Diagnostics diag;
+  auto p = LoadPolicyText(text, "p.yaml", "", &diag);
+  EXPECT_FALSE(p.has_value()) << text;
+  return diag.ToString();
+}
+
+TEST(PolicyLoaderTest, ExamplePolicyLoads) {
+  Diagnostics diag;
+  auto p = LoadPolicyFile(SourceDir() + "/examples/policy.yaml", &diag);
+  ASSERT_TRUE(p.has_value()) << diag.ToString();
+  EXPECT_EQ(p->version, 1);
+  EXPECT_EQ(p->consumer.size(), 2u);
+  EXPECT_EQ(p->business.size(), 2u);  // from pools/business.txt
+  EXPECT_EQ(p->mx_servers.size(), 2u);
+  ASSERT_EQ(p->exemptions.size(), 1u);
+  EXPECT_EQ(p->exemptions[0].owner, "ticket-4411");
+  EXPECT_EQ(p->smtp_flow_rate, 64u);
+}
+
+TEST(PolicyLoaderTest, MinimalPolicyGetsSafeDefaults) {
+  Diagnostics diag;
+  auto p = LoadPolicyText("version: 1\n", "p.yaml", "", &diag);
+  ASSERT_TRUE(p.has_value()) << diag.ToString();
+  ASSERT_EQ(p->smtp_ports.size(), 1u);
+  EXPECT_EQ(p->smtp_ports[0].port, 25);
+  EXPECT_EQ(p->submission_ports.size(), 2u);
+}
+
+TEST(PolicyLoaderTest, YamlSyntaxError) {
+  std::string r = Refusal("version: 1\nsubscribers:\n  consumer: [10.0.0.0/8\n");
+  EXPECT_NE(r.find("p.yaml:"), std::string::npos) << r;
+  EXPECT_NE(r.find("YAML syntax error"), std::string::npos) << r;
+}
+
+TEST(PolicyLoaderTest, UnknownKeysAtEveryLevel) {
+  EXPECT_NE(Refusal("version: 1\nmodee: enforce\n").find("p.yaml:2:1: unknown key 'modee'"),
+            std::string::npos);
+  EXPECT_NE(Refusal("version: 1\nmail:\n  smtp_port: [25]\n").find("p.yaml:3:3: unknown key 'smtp_port' in mail"),
+            std::string::npos);
+  EXPECT_NE(Refusal("version: 1\nexemptions:\n  - {prefix: 100.64.0.1, owner: a, reason: b, expires: 2099-01-01, ticket: 1}\n")
+                .find("unknown key 'ticket' in exemption"),
+            std::string::npos);
+}
+
+TEST(PolicyLoaderTest, DuplicateKeys) {
+  EXPECT_NE(Refusal("version: 1\nmode: enforce\nmode: monitor\n").find("p.yaml:3:1: duplicate key 'mode'"),
+            std::string::npos);
+}
+
+TEST(PolicyLoaderTest, MissingOrOtherVersion) {
+  EXPECT_NE(Refusal("mode: enforce\n").find("missing required key 'version'"), std::string::npos);
+  EXPECT_NE(Refusal("version: 2\n").find("p.yaml:1:10: unsupported policy version 2"), std::string::npos);
+  EXPECT_NE(Refusal("version: one\n").find("version must be an integer"), std::string::npos);
+  EXPECT_NE(Refusal("- 1\n- 2\n").find("must be a YAML mapping"), std::string::npos);
+  EXPECT_NE(Refusal("").find("must be a YAML mapping"), std::string::npos);
+}
+
+TEST(PolicyLoaderTest, MalformedPrefixesAndPorts) {
+  std::string r = Refusal("version: 1\ninternal:\n  - 10.0.0.0/8\n  - 10.0.0.300/32\n");
+  EXPECT_NE(r.find("p.yaml:4:5: malformed prefix in internal: '10.0.0.300/32'"), std::string::npos) << r;
+  r = Refusal("version: 1\nquarantine: [100.64.1.1/8]\n");
+  EXPECT_NE(r.find("host bits set"), std::string::npos) << r;
+  r = Refusal("version: 1\nmail: {smtp_ports: [25, 70000]}\n");
+  EXPECT_NE(r.find("p.yaml:2:25: port in mail.smtp_ports must be an integer 1..65535, not '70000'"),
+            std::string::npos) << r;
+  r = Refusal("version: 1\nmail: {smtp_ports: 25}\n");
+  EXPECT_NE(r.find("must be a list of ports"), std::string::npos) << r;
+}
+
+TEST(PolicyLoaderTest, SmtpPortInNeverBlockIsRefused) {
+  std::string r = Refusal("version: 1\nmail:\n  smtp_ports: [25, 587]\n  submission_ports: [465]\n");
+  EXPECT_NE(r.find("p.yaml:3:20: smtp port 587 is in never_block.tcp (default)"), std::string::npos) << r;
+  r = Refusal("version: 1\nmail:\n  smtp_ports: [2525]\n  submission_ports: [2525]\n");
+  EXPECT_NE(r.find("both an smtp port and a submission port"), std::string::npos) << r;
+}
+
+TEST(PolicyLoaderTest, ExemptionsNeedEveryField) {
+  std::string r = Refusal("version: 1\nexemptions:\n  - prefix: 100.64.0.1\n    owner: x\n");
+  EXPECT_NE(r.find("p.yaml:3:5: exemption needs"), std::string::npos) << r;
+  EXPECT_NE(r.find("reason expires"), std::string::npos) << r;
+  r = Refusal("version: 1\nexemptions:\n  - {prefix: 100.64.0.1, owner: a, reason: b, expires: 2027-02-30}\n");
+  EXPECT_NE(r.find("expires must be a date YYYY-MM-DD, not '2027-02-30'"), std::string::npos) << r;
+}
+
+TEST(PolicyLoaderTest, PrefixFilesReportTheirOwnLines) {
+  fs::path dir = fs::temp_directory_path() / ("spamwall-policy-test-" + std::to_string(getpid()));
+  fs::create_directories(dir / "pools");
+  std::ofstream(dir / "pools" / "c.txt") << "# pool\n100.64.0.0/10\n\n2001:db8:1000::/36  # v6\nnonsense\n";
+  std::ofstream(dir / "p.yaml") << "version: 1\nsubscribers:\n  consumer: {file: pools/c.txt}\n";
+  Diagnostics diag;
+  EXPECT_FALSE(LoadPolicyFile((dir / "p.yaml").string(), &diag).has_value());
+  std::string r = diag.ToString();
+  EXPECT_NE(r.find("pools/c.txt:5:1: malformed prefix in subscribers.consumer: 'nonsense'"),
+            std::string::npos) << r;
+
+  std::ofstream(dir / "pools" / "c.txt") << "100.64.0.0/10\n2001:db8:1000::/36\n";
+  Diagnostics ok;
+  auto p = LoadPolicyFile((dir / "p.yaml").string(), &ok);
+  ASSERT_TRUE(p.has_value()) << ok.ToString();
+  EXPECT_EQ(p->consumer.size(), 2u);
+
+  std::ofstream(dir / "q.yaml") << "version: 1\ninternal: {file: pools/missing.txt}\n";
+  Diagnostics missing;
+  EXPECT_FALSE(LoadPolicyFile((dir / "q.yaml").string(), &missing).has_value());
+  EXPECT_NE(missing.ToString().find("q.yaml:2:18: internal: cannot read prefix file"), std::string::npos)
+      << missing.ToString();
+  fs::remove_all(dir);
+}
+
+TEST(PolicyLoaderTest, MissingPolicyFile) {
+  Diagnostics diag;
+  EXPECT_FALSE(LoadPolicyFile("/nonexistent/policy.yaml", &diag).has_value());
+  EXPECT_NE(diag.ToString().find("/nonexistent/policy.yaml: cannot read policy file"), std::string::npos);
+}
+
+TEST(PolicyLoaderTest, ParseDay) {
+  Day d;
+  ASSERT_TRUE(ParseDay("1970-01-02", &d));
+  EXPECT_EQ(d, 1);
+  EXPECT_FALSE(ParseDay("2027-13-01", &d));
+  EXPECT_FALSE(ParseDay("2027-1-1", &d));
+}
+
+}  // namespace
+}  // namespace spamwall

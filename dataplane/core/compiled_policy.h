@@ -1,0 +1,61 @@
+// The compiled policy: one immutable object that answers every question the
+// verdict asks with at most two longest-prefix lookups (S and D) and two port
+// bit tests. Built by control/policy/policy_compiler.cc; read by the DPDK
+// workers, the XDP loader, the tools and the tests.
+#ifndef SPAMWALL_DATAPLANE_CORE_COMPILED_POLICY_H_
+#define SPAMWALL_DATAPLANE_CORE_COMPILED_POLICY_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "dataplane/core/packet_parse.h"
+#include "dataplane/core/stride_trie.h"
+#include "dataplane/core/verdict_rules.h"
+
+namespace spamwall {
+
+enum class PolicyMode : uint8_t { kEnforce, kMonitor };
+
+// One bit per TCP port.
+class PortSet {
+ public:
+  void Add(uint16_t port) { bits_[port >> 6] |= uint64_t{1} << (port & 63); }
+  bool Has(uint16_t port) const { return (bits_[port >> 6] >> (port & 63)) & 1; }
+
+ private:
+  std::array<uint64_t, 1024> bits_{};
+};
+
+// How many entries each list contributed: what `policy check` diffs.
+struct PolicySummary {
+  size_t consumer = 0, business = 0, internal = 0, mx_servers = 0,
+         authorized_relays = 0, quarantine = 0, exemptions_active = 0,
+         exemptions_expired = 0, smtp_ports = 0, submission_ports = 0;
+  size_t distinct_prefixes_v4 = 0, distinct_prefixes_v6 = 0;
+};
+
+struct CompiledPolicy {
+  CompiledPolicy() : v4(32, 24), v6(128, 16) {}
+
+  uint64_t generation = 0;
+  PolicyMode mode = PolicyMode::kEnforce;
+  PortSet smtp_ports;
+  PortSet submission_ports;
+  StrideTrie v4;  // DIR-24-8
+  StrideTrie v6;  // 16-bit root, 8-bit strides
+  uint32_t smtp_flow_rate = 0;
+  std::string source;  // the policy file it came from
+  PolicySummary summary;
+
+  uint8_t PortFlags(uint16_t port) const {
+    return static_cast<uint8_t>((smtp_ports.Has(port) ? SW_PORT_SMTP : 0) |
+                                (submission_ports.Has(port) ? SW_PORT_SUBMISSION : 0));
+  }
+  const StrideTrie& Table(uint8_t l3) const { return l3 == SW_L3_IPV4 ? v4 : v6; }
+  uint8_t ClassOf(uint8_t l3, const uint8_t* addr) const { return Table(l3).Lookup(addr); }
+};
+
+}  // namespace spamwall
+
+#endif  // SPAMWALL_DATAPLANE_CORE_COMPILED_POLICY_H_
