@@ -1,0 +1,163 @@
+#include "dataplane/app/live_mode.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include "control/policy/policy_loader.h"
+#include "dataplane/app/eal_session.h"
+#include "dataplane/app/ports.h"
+#include "dataplane/app/worker.h"
+
+namespace spamwall {
+
+namespace {
+
+std::atomic<bool> g_stop(false);
+
+void OnSignal(int) { g_stop.store(true); }
+
+int Fail(int code, const std::string& message) {
+  std::fprintf(stderr, "spamwall-dataplane: %s\n", message.c_str());
+  return code;
+}
+
+struct WorkerSlot {
+  WorkerConfig cfg;
+  WorkerCounters counters;
+};
+
+int WorkerMain(void* arg) {
+  auto* slot = static_cast<WorkerSlot*>(arg);
+  RunWorker(slot->cfg, &slot->counters);
+  return 0;
+}
+
+bool HasVdevOrDevice(const std::vector<std::string>& args) {
+  for (const auto& a : args)
+    if (a.rfind("--vdev", 0) == 0 || a == "-a" || a.rfind("--allow", 0) == 0 ||
+        a.rfind("-a", 0) == 0)
+      return true;
+  return false;
+}
+
+}  // namespace
+
+int RunLive(const Options& o, const char* program) {
+  std::string error;
+  HwProfile profile;
+  if (!LoadHwProfile(o.profile, &profile, &error)) return Fail(2, error);
+  Diagnostics diag;
+  std::unique_ptr<CompiledPolicy> policy = LoadAndCompile(o.policy, CompileOptions{}, &diag);
+  for (const auto& w : diag.warnings) std::fprintf(stderr, "warning: %s\n", w.ToString().c_str());
+  if (!policy) {
+    std::string msg = "policy " + o.policy + " refused:";
+    for (const auto& e : diag.errors) msg += "\n  " + e.ToString();
+    return Fail(2, msg);
+  }
+
+  std::vector<std::string> args = {program};
+  args.insert(args.end(), o.eal_args.begin(), o.eal_args.end());
+  if (!HasVdevOrDevice(o.eal_args))
+    for (const auto& v : profile.vdevs) args.push_back("--vdev=" + v);
+  EalSession eal;
+  if (!eal.Start(args, &error)) return Fail(1, error);
+
+  std::vector<uint16_t> ids;
+  uint16_t id;
+  RTE_ETH_FOREACH_DEV(id) ids.push_back(id);
+  if (ids.empty() || ids.size() % 2 != 0)
+    return Fail(2, "live mode forwards between port pairs (0<->1, 2<->3, ...): found " +
+                       std::to_string(ids.size()) + " ports");
+  rte_mempool* pool = CreatePacketPool(profile, static_cast<unsigned>(ids.size()), &error);
+  if (pool == nullptr) return Fail(1, error);
+  std::vector<std::string> roles;
+  for (size_t i = 0; i < ids.size(); i++) roles.push_back(i % 2 ? "core" : "subscriber");
+  RunInfo run;
+  run.mode = "live";
+  run.policy = policy.get();
+  std::vector<PortGrant> grants;
+  if (!StartPorts(ids, roles, profile, pool, true, &run.ports, &grants, &error))
+    return Fail(1, error);
+
+  std::atomic<const CompiledPolicy*> live(policy.get());
+  std::atomic<bool> stop(false);
+  std::vector<std::unique_ptr<WorkerSlot>> slots;
+  for (size_t pair = 0; pair < ids.size(); pair += 2) {
+    uint16_t queues = std::min({grants[pair].rx_queues, grants[pair + 1].rx_queues,
+                                grants[pair].tx_queues, grants[pair + 1].tx_queues});
+    for (uint16_t q = 0; q < queues; q++) {
+      auto slot = std::make_unique<WorkerSlot>();
+      slot->cfg.port_a = ids[pair];
+      slot->cfg.port_b = ids[pair + 1];
+      slot->cfg.queue = q;
+      slot->cfg.burst = profile.burst;
+      slot->cfg.policy = &live;
+      slot->cfg.stop = &stop;
+      slots.push_back(std::move(slot));
+    }
+  }
+  if (rte_lcore_count() - 1 < slots.size()) {
+    StopPorts(run.ports);
+    return Fail(2, "need " + std::to_string(slots.size()) +
+                       " worker lcores (one per port pair and queue) besides the main lcore; "
+                       "EAL has " + std::to_string(rte_lcore_count() - 1) + " (give -l 0-" +
+                       std::to_string(slots.size()) + ")");
+  }
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  size_t next = 0;
+  unsigned lcore;
+  RTE_LCORE_FOREACH_WORKER(lcore) {
+    if (next == slots.size()) break;
+    rte_eal_remote_launch(WorkerMain, slots[next].get(), lcore);
+    std::fprintf(stderr, "worker %zu on lcore %u: ports %u<->%u queue %u\n", next, lcore,
+                 slots[next]->cfg.port_a, slots[next]->cfg.port_b, slots[next]->cfg.queue);
+    next++;
+  }
+
+  std::vector<const WorkerCounters*> workers;
+  for (const auto& s : slots) workers.push_back(&s->counters);
+  const uint64_t hz = rte_get_tsc_hz();
+  const uint64_t start = rte_get_tsc_cycles();
+  uint64_t last_report = start, last_packets = 0;
+  while (!g_stop.load()) {
+    usleep(50 * 1000);
+    uint64_t now = rte_get_tsc_cycles();
+    double elapsed = static_cast<double>(now - start) / hz;
+    if (o.duration_s > 0 && elapsed >= o.duration_s) break;
+    if (static_cast<double>(now - last_report) / hz >= o.stats_interval_s) {
+      WorkerCounters sum = SumCounters(workers);
+      double dt = static_cast<double>(now - last_report) / hz;
+      uint64_t dropped = 0;
+      for (int r = 1; r < SW_REASON_COUNT; r++) dropped += sum.dropped[r];
+      std::printf("[%8.1fs] packets %lu (%.0f/s) passed %lu dropped %lu\n", elapsed,
+                  (unsigned long)sum.packets, (sum.packets - last_packets) / dt,
+                  (unsigned long)sum.passed, (unsigned long)dropped);
+      std::fflush(stdout);
+      last_report = now;
+      last_packets = sum.packets;
+    }
+  }
+  stop.store(true);
+  rte_eal_mp_wait_lcore();
+  run.elapsed_s = static_cast<double>(rte_get_tsc_cycles() - start) / hz;
+  run.tsc_hz = hz;
+  StopPorts(run.ports);
+  if (!o.stats_json.empty()) std::ofstream(o.stats_json) << StatsJson(run, workers).dump(2) << "\n";
+  std::printf("spamwall-dataplane live: stopped after %.1f s\n%s", run.elapsed_s,
+              HumanReport(run, workers).c_str());
+  return 0;
+}
+
+}  // namespace spamwall

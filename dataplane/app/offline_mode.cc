@@ -1,0 +1,120 @@
+#include "dataplane/app/offline_mode.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+
+#include "control/policy/policy_loader.h"
+#include "dataplane/app/eal_session.h"
+#include "dataplane/app/pcap_input.h"
+#include "dataplane/app/ports.h"
+#include "dataplane/app/worker.h"
+
+namespace spamwall {
+
+namespace {
+
+int Fail(int code, const std::string& message) {
+  std::fprintf(stderr, "spamwall-dataplane: %s\n", message.c_str());
+  return code;
+}
+
+// net_pcap's rx is read synchronously from the file: once every frame has
+// been counted we are done; a stall this long means frames went missing.
+constexpr double kStallSeconds = 2.0;
+
+}  // namespace
+
+int RunOffline(const Options& o, const char* program) {
+  Diagnostics diag;
+  std::unique_ptr<CompiledPolicy> policy = LoadAndCompile(o.policy, CompileOptions{}, &diag);
+  for (const auto& w : diag.warnings) std::fprintf(stderr, "warning: %s\n", w.ToString().c_str());
+  if (!policy) {
+    std::string msg = "policy " + o.policy + " refused:";
+    for (const auto& e : diag.errors) msg += "\n  " + e.ToString();
+    return Fail(2, msg);
+  }
+
+  std::string error;
+  PcapInfo in;
+  if (!InspectPcap(o.pcap_in, &in, &error)) return Fail(2, error);
+  for (const std::string* path : {&o.pcap_in, &o.pcap_out, &o.pcap_drop})
+    if (!path->empty() && !CheckDevargsSafe(*path, &error)) return Fail(2, error);
+  for (const std::string* path : {&o.pcap_out, &o.pcap_drop, &o.stats_json})
+    if (!path->empty() && !CheckWritable(*path, &error)) return Fail(2, error);
+
+  std::vector<std::string> args = PrivateEalArgs(program, o.verbose);
+  args.push_back("--vdev=net_pcap0,rx_pcap=" + o.pcap_in + ",tx_pcap=/dev/null");
+  args.push_back("--vdev=net_pcap1,tx_pcap=" + o.pcap_out);
+  if (!o.pcap_drop.empty()) args.push_back("--vdev=net_pcap2,tx_pcap=" + o.pcap_drop);
+  EalSession eal;
+  if (!eal.Start(args, &error)) return Fail(1, error);
+
+  std::vector<uint16_t> ids;
+  for (const char* name : {"net_pcap0", "net_pcap1", "net_pcap2"}) {
+    uint16_t id;
+    if (rte_eth_dev_get_port_by_name(name, &id) == 0) ids.push_back(id);
+  }
+  if (ids.size() != (o.pcap_drop.empty() ? 2u : 3u)) return Fail(1, "net_pcap ports did not come up");
+
+  HwProfile profile;  // one queue, defaults suited to net_pcap
+  profile.name = "offline-pcap";
+  profile.driver = "net_pcap";
+  profile.is_virtual = true;
+  profile.mempool_mbufs = 4095;
+  rte_mempool* pool = CreatePacketPool(profile, static_cast<unsigned>(ids.size()), &error);
+  if (pool == nullptr) return Fail(1, error);
+  RunInfo run;
+  run.mode = "offline";
+  run.policy = policy.get();
+  std::vector<PortGrant> grants;
+  if (!StartPorts(ids, {"subscriber", "core", "drop-capture"}, profile, pool, o.verbose, &run.ports,
+                  &grants, &error))
+    return Fail(1, error);
+
+  std::atomic<const CompiledPolicy*> live(policy.get());
+  std::atomic<bool> stop(false);
+  WorkerConfig cfg;
+  cfg.port_a = ids[0];
+  cfg.port_b = ids[1];
+  cfg.drop_port = o.pcap_drop.empty() ? -1 : ids[2];
+  cfg.policy = &live;
+  cfg.stop = &stop;
+  WorkerCounters counters;
+
+  const uint64_t hz = rte_get_tsc_hz();
+  const uint64_t start = rte_get_tsc_cycles();
+  uint64_t last_progress = start;
+  while (counters.packets < in.packets) {
+    if (PollOnce(cfg, &counters) > 0) {
+      last_progress = rte_get_tsc_cycles();
+    } else if (rte_get_tsc_cycles() - last_progress > kStallSeconds * hz) {
+      break;
+    }
+  }
+  run.elapsed_s = static_cast<double>(rte_get_tsc_cycles() - start) / hz;
+  run.tsc_hz = hz;
+  StopPorts(run.ports);
+
+  std::vector<const WorkerCounters*> workers = {&counters};
+  if (!o.stats_json.empty()) {
+    std::ofstream(o.stats_json) << StatsJson(run, workers).dump(2) << "\n";
+  }
+  std::printf("spamwall-dataplane offline: %s -> %s%s%s\n", o.pcap_in.c_str(), o.pcap_out.c_str(),
+              o.pcap_drop.empty() ? "" : ", drops -> ", o.pcap_drop.c_str());
+  std::printf("%s", HumanReport(run, workers).c_str());
+  if (counters.packets != in.packets)
+    return Fail(1, "only " + std::to_string(counters.packets) + " of the " +
+                       std::to_string(in.packets) + " frames in " + o.pcap_in +
+                       " were received (frames larger than the mbuf? see -v)");
+  uint64_t dropped = 0;
+  for (int r = 1; r < SW_REASON_COUNT; r++) dropped += counters.dropped[r];
+  if (counters.passed + dropped != counters.packets)
+    return Fail(1, "accounting error: passed + dropped != packets");
+  return 0;
+}
+
+}  // namespace spamwall

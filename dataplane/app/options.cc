@@ -1,0 +1,96 @@
+#include "dataplane/app/options.h"
+
+#include <charconv>
+#include <cstring>
+
+namespace spamwall {
+
+const char kUsage[] =
+    "usage:\n"
+    "  spamwall-dataplane --policy P.yaml --pcap-in IN.pcap --pcap-out PASS.pcap\n"
+    "                     [--pcap-drop DROP.pcap] [--stats-json STATS.json] [-v]\n"
+    "      offline: run the dataplane over DPDK net_pcap ports (no hugepages, no PCI)\n"
+    "  spamwall-dataplane --profile hw-profiles/X.yaml --policy P.yaml [--stats-json F]\n"
+    "                     [--stats-interval SECONDS] [--duration SECONDS] [-v] -- EAL ARGS\n"
+    "      live: forward between port pairs (0<->1, 2<->3, ...) until SIGINT/SIGTERM\n";
+
+bool ParseOptions(int argc, char** argv, Options* out, std::string* error) {
+  *out = Options{};
+  auto seconds = [&](const char* flag, const char* text, double* v) {
+    auto [end, ec] = std::from_chars(text, text + std::strlen(text), *v);
+    if (ec != std::errc() || *end != '\0' || *v < 0) {
+      *error = std::string(flag) + ": '" + text + "' is not a number of seconds";
+      return false;
+    }
+    return true;
+  };
+  for (int i = 1; i < argc; i++) {
+    std::string a = argv[i];
+    if (a == "--") {
+      for (int j = i + 1; j < argc; j++) out->eal_args.push_back(argv[j]);
+      break;
+    }
+    if (a == "-v" || a == "--verbose") {
+      out->verbose = true;
+      continue;
+    }
+    if (a == "-h" || a == "--help") {
+      *error = "help";
+      return false;
+    }
+    std::string* target = a == "--policy"       ? &out->policy
+                          : a == "--pcap-in"    ? &out->pcap_in
+                          : a == "--pcap-out"   ? &out->pcap_out
+                          : a == "--pcap-drop"  ? &out->pcap_drop
+                          : a == "--stats-json" ? &out->stats_json
+                          : a == "--profile"    ? &out->profile
+                                                : nullptr;
+    bool is_seconds = a == "--duration" || a == "--stats-interval";
+    if (target == nullptr && !is_seconds) {
+      *error = "unknown argument '" + a + "'";
+      return false;
+    }
+    if (i + 1 >= argc) {
+      *error = a + " needs a value";
+      return false;
+    }
+    const char* value = argv[++i];
+    if (target) {
+      *target = value;
+    } else if (!seconds(a.c_str(), value,
+                        a == "--duration" ? &out->duration_s : &out->stats_interval_s)) {
+      return false;
+    }
+  }
+  if (out->policy.empty()) {
+    *error = "--policy is required";
+    return false;
+  }
+  out->offline = !out->pcap_in.empty();
+  if (out->offline) {
+    if (out->pcap_out.empty()) {
+      *error = "offline mode (--pcap-in) needs --pcap-out";
+      return false;
+    }
+    if (!out->eal_args.empty() || !out->profile.empty()) {
+      *error = "offline mode sets up its own EAL and net_pcap ports: drop --profile and '-- EAL ARGS'";
+      return false;
+    }
+  } else {
+    if (out->profile.empty()) {
+      *error = "give --pcap-in/--pcap-out (offline) or --profile and '-- EAL ARGS' (live)";
+      return false;
+    }
+    if (!out->pcap_out.empty() || !out->pcap_drop.empty()) {
+      *error = "--pcap-out/--pcap-drop need --pcap-in (offline mode)";
+      return false;
+    }
+  }
+  if (out->stats_interval_s <= 0) {
+    *error = "--stats-interval must be positive";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace spamwall

@@ -1,0 +1,30 @@
+// Command line of spamwall-dataplane:
+//   offline: --policy P.yaml --pcap-in IN.pcap --pcap-out PASS.pcap
+//            [--pcap-drop DROP.pcap] [--stats-json STATS.json] [-v]
+//   live:    --profile hw-profiles/X.yaml --policy P.yaml [--stats-json F]
+//            [--stats-interval S] [--duration S] [-v] -- EAL ARGS
+#ifndef SPAMWALL_DATAPLANE_APP_OPTIONS_H_
+#define SPAMWALL_DATAPLANE_APP_OPTIONS_H_
+
+#include <string>
+#include <vector>
+
+namespace spamwall {
+
+struct Options {
+  bool offline = false;
+  std::string policy, pcap_in, pcap_out, pcap_drop, stats_json, profile;
+  double duration_s = 0;        // live: 0 = until SIGINT/SIGTERM
+  double stats_interval_s = 5;  // live: report period
+  bool verbose = false;
+  std::vector<std::string> eal_args;  // live: what follows "--"
+};
+
+extern const char kUsage[];
+
+// Returns false with *error naming the bad argument.
+bool ParseOptions(int argc, char** argv, Options* out, std::string* error);
+
+}  // namespace spamwall
+
+#endif  // SPAMWALL_DATAPLANE_APP_OPTIONS_H_

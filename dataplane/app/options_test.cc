@@ -1,0 +1,53 @@
+#include "dataplane/app/options.h"
+
+#include <gtest/gtest.h>
+
+namespace spamwall {
+namespace {
+
+bool Parse(std::vector<const char*> args, Options* o, std::string* err) {
+  args.insert(args.begin(), "spamwall-dataplane");
+  return ParseOptions(static_cast<int>(args.size()), const_cast<char**>(args.data()), o, err);
+}
+
+TEST(OptionsTest, Offline) {
+  Options o;
+  std::string err;
+  ASSERT_TRUE(Parse({"--policy", "p.yaml", "--pcap-in", "in.pcap", "--pcap-out", "out.pcap",
+                     "--stats-json", "s.json"},
+                    &o, &err))
+      << err;
+  EXPECT_TRUE(o.offline);
+  EXPECT_EQ(o.pcap_out, "out.pcap");
+  EXPECT_EQ(o.stats_json, "s.json");
+}
+
+TEST(OptionsTest, LiveTakesEalArgsAfterDoubleDash) {
+  Options o;
+  std::string err;
+  ASSERT_TRUE(Parse({"--profile", "hw.yaml", "--policy", "p.yaml", "--duration", "2.5", "--",
+                     "-l", "0-1", "--no-huge"},
+                    &o, &err))
+      << err;
+  EXPECT_FALSE(o.offline);
+  EXPECT_DOUBLE_EQ(o.duration_s, 2.5);
+  EXPECT_EQ(o.eal_args, (std::vector<std::string>{"-l", "0-1", "--no-huge"}));
+}
+
+TEST(OptionsTest, ClearErrors) {
+  Options o;
+  std::string err;
+  EXPECT_FALSE(Parse({"--pcap-in", "x"}, &o, &err));
+  EXPECT_EQ(err, "--policy is required");
+  EXPECT_FALSE(Parse({"--policy", "p", "--pcap-in", "x"}, &o, &err));
+  EXPECT_NE(err.find("needs --pcap-out"), std::string::npos);
+  EXPECT_FALSE(Parse({"--policy", "p", "--bogus"}, &o, &err));
+  EXPECT_EQ(err, "unknown argument '--bogus'");
+  EXPECT_FALSE(Parse({"--policy", "p", "--profile", "h", "--duration", "soon"}, &o, &err));
+  EXPECT_NE(err.find("'soon' is not a number of seconds"), std::string::npos);
+  EXPECT_FALSE(Parse({"--policy"}, &o, &err));
+  EXPECT_EQ(err, "--policy needs a value");
+}
+
+}  // namespace
+}  // namespace spamwall

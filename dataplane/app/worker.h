@@ -1,0 +1,36 @@
+// The run-to-completion loop of one worker lcore: for its queue on both ports
+// of a port pair, RX a burst, classify it, TX what passes out of the other
+// port, drop (or capture) the rest, count everything.
+#ifndef SPAMWALL_DATAPLANE_APP_WORKER_H_
+#define SPAMWALL_DATAPLANE_APP_WORKER_H_
+
+#include <atomic>
+#include <cstdint>
+
+#include "dataplane/app/worker_counters.h"
+#include "dataplane/core/compiled_policy.h"
+
+namespace spamwall {
+
+constexpr uint16_t kMaxBurst = 64;
+
+struct WorkerConfig {
+  uint16_t port_a = 0;       // subscriber side
+  uint16_t port_b = 1;       // core side
+  uint16_t queue = 0;        // RX and TX queue of this worker on both ports
+  int drop_port = -1;        // >= 0: dropped frames leave here unchanged (capture)
+  uint16_t burst = 32;
+  // The live policy; the control path swaps it (RCU), workers only load it.
+  const std::atomic<const CompiledPolicy*>* policy = nullptr;
+  const std::atomic<bool>* stop = nullptr;
+};
+
+// One RX burst from each port of the pair; returns the frames received.
+uint32_t PollOnce(const WorkerConfig& cfg, WorkerCounters* counters);
+
+// PollOnce until *cfg.stop; the lcore entry point.
+void RunWorker(const WorkerConfig& cfg, WorkerCounters* counters);
+
+}  // namespace spamwall
+
+#endif  // SPAMWALL_DATAPLANE_APP_WORKER_H_
