@@ -44,12 +44,10 @@ std::vector<ClassedPrefix> SortAndMerge(std::vector<ClassedPrefix> all) {
 
 std::unique_ptr<CompiledPolicy> CompilePolicy(const Policy& policy, const CompileOptions& opts,
                                               Diagnostics* diag) {
-  auto out = std::make_unique<CompiledPolicy>();
+  auto out = std::make_unique<CompiledPolicy>(opts.max_trie_nodes);
   out->mode = policy.mode;
   out->smtp_flow_rate = policy.smtp_flow_rate;
   out->source = policy.files.empty() ? std::string() : policy.files[0];
-  out->v4.set_max_nodes(opts.max_trie_nodes);
-  out->v6.set_max_nodes(opts.max_trie_nodes);
   for (const auto& p : policy.smtp_ports) out->smtp_ports.Add(p.port);
   for (const auto& p : policy.submission_ports) out->submission_ports.Add(p.port);
 

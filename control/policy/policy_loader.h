@@ -35,7 +35,7 @@ bool ParseDay(std::string_view text, Day* day);
 
 struct CompileOptions {
   Day today = TodayUtc();              // exemptions expiring before this are dropped
-  size_t max_trie_nodes = size_t{1} << 22;  // per family, 1 KiB each
+  size_t max_trie_nodes = StrideTrie::kDefaultMaxNodes;  // per family, 1 KiB each
 };
 
 // Compiles a validated policy. Returns nullptr (with diag->errors) only when a

@@ -36,7 +36,8 @@ struct PolicySummary {
 };
 
 struct CompiledPolicy {
-  CompiledPolicy() : v4(32, 24), v6(128, 16) {}
+  explicit CompiledPolicy(size_t max_trie_nodes = StrideTrie::kDefaultMaxNodes)
+      : v4(32, 24, max_trie_nodes), v6(128, 16, max_trie_nodes) {}
 
   uint64_t generation = 0;
   PolicyMode mode = PolicyMode::kEnforce;

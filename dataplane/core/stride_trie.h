@@ -14,8 +14,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
-#include <vector>
 
 namespace spamwall {
 
@@ -24,9 +22,14 @@ class StrideTrie {
   static constexpr uint32_t kChild = 0x80000000u;
 
   // key_bits: 32 or 128; root_bits: a multiple of 8, at most 24.
-  StrideTrie(int key_bits, int root_bits);
-  StrideTrie(StrideTrie&&) noexcept = default;
-  StrideTrie& operator=(StrideTrie&&) noexcept = default;
+  // max_nodes bounds the memory of the table (1 KiB per node); the address
+  // space is reserved up front and only touched as nodes are made.
+  StrideTrie(int key_bits, int root_bits, size_t max_nodes = kDefaultMaxNodes);
+  StrideTrie(const StrideTrie&) = delete;
+  StrideTrie& operator=(const StrideTrie&) = delete;
+  ~StrideTrie();
+
+  static constexpr size_t kDefaultMaxNodes = size_t{1} << 22;  // 4M nodes, 4 GiB
 
   // Builds by painting: prefixes must come in non-decreasing length order, so
   // a longer prefix overwrites the slots of the shorter ones that cover it.
@@ -45,10 +48,10 @@ class StrideTrie {
   // Where the first step of Lookup reads, for prefetching across a burst.
   const uint32_t* RootSlot(const uint8_t* key) const { return &root_[RootIndex(key)]; }
 
-  void set_max_nodes(size_t n) { max_nodes_ = n; }
-  size_t node_count() const { return nodes_.size() / 256; }
+  size_t node_count() const { return node_count_; }
+  size_t max_nodes() const { return max_nodes_; }
   size_t memory_bytes() const {
-    return (sizeof(uint32_t) << root_bits_) + nodes_.size() * sizeof(uint32_t);
+    return (sizeof(uint32_t) << root_bits_) + node_count_ * 256 * sizeof(uint32_t);
   }
   int key_bits() const { return key_bytes_ * 8; }
 
@@ -63,17 +66,16 @@ class StrideTrie {
     return idx;
   }
 
-  struct FreeDeleter {
-    void operator()(uint32_t* p) const;
-  };
-
   int key_bytes_;
   int root_bits_;
   int root_bytes_;
-  // calloc'd: an empty table costs no resident memory beyond the zero page.
-  std::unique_ptr<uint32_t[], FreeDeleter> root_;
-  std::vector<uint32_t> nodes_;
-  size_t max_nodes_ = size_t{1} << 22;  // 4M nodes (4 GiB) per family
+  // Both live in anonymous mappings with transparent huge pages: untouched
+  // parts cost nothing (an empty table reads the zero page), the node array
+  // grows in place without copies, and lookups take few TLB misses.
+  uint32_t* root_ = nullptr;
+  uint32_t* nodes_ = nullptr;
+  size_t node_count_ = 0;
+  size_t max_nodes_;
 };
 
 }  // namespace spamwall

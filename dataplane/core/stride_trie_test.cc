@@ -88,8 +88,7 @@ TEST(StrideTrieTest, AgreesWithReferenceOnRandomPrefixes) {
 }
 
 TEST(StrideTrieTest, NodeBudgetIsEnforced) {
-  StrideTrie t(128, 16);
-  t.set_max_nodes(2);
+  StrideTrie t(128, 16, /*max_nodes=*/2);
   EXPECT_TRUE(t.Paint(P("2001:db8::/32").addr.data(), 32, SW_CLASS_CONSUMER));  // 2 nodes
   EXPECT_FALSE(t.Paint(P("2001:db8::/40").addr.data(), 40, SW_CLASS_CONSUMER));
 }

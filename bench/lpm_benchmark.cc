@@ -1,0 +1,176 @@
+// Our StrideTrie against DPDK's rte_fib (DIR-24-8) and rte_fib6 (TRIE) on the
+// same prefixes and the same addresses, looked up in bursts of 32. Half the
+// addresses fall inside table prefixes, half are random. The argument is the
+// number of prefixes per family.
+#include <benchmark/benchmark.h>
+#include <rte_eal.h>
+#include <rte_fib.h>
+#include <rte_fib6.h>
+#include <rte_memory.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <cstdio>
+#include <memory>
+#include <random>
+
+#include "bench/prefix_set.h"
+#include "dataplane/core/stride_trie.h"
+
+namespace spamwall::bench {
+namespace {
+
+constexpr int kBurst = 32;
+constexpr size_t kAddresses = 1 << 16;
+
+struct Tables {
+  std::vector<Prefix> prefixes;
+  std::unique_ptr<StrideTrie> v4, v6;
+  rte_fib* fib = nullptr;
+  rte_fib6* fib6 = nullptr;
+  std::vector<uint32_t> addr4;                  // host order for rte_fib
+  std::vector<std::array<uint8_t, 16>> addr4b;  // network order for StrideTrie
+  std::vector<std::array<uint8_t, 16>> addr6;
+};
+
+Tables& Get(size_t per_family) {
+  static std::map<size_t, std::unique_ptr<Tables>> cache;
+  auto& t = cache[per_family];
+  if (t) return *t;
+  t = std::make_unique<Tables>();
+  t->prefixes = MakePrefixes(per_family, per_family, 7);
+  std::vector<Prefix> sorted = t->prefixes;
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const Prefix& a, const Prefix& b) { return a.length < b.length; });
+  t->v4 = std::make_unique<StrideTrie>(32, 24);
+  t->v6 = std::make_unique<StrideTrie>(128, 16);
+
+  rte_fib_conf conf{};
+  conf.type = RTE_FIB_DIR24_8;
+  conf.max_routes = static_cast<int>(per_family * 2);
+  conf.dir24_8.nh_sz = RTE_FIB_DIR24_8_1B;
+  conf.dir24_8.num_tbl8 = static_cast<uint32_t>(per_family);
+  std::string name = "b4_" + std::to_string(per_family);
+  t->fib = rte_fib_create(name.c_str(), SOCKET_ID_ANY, &conf);
+  rte_fib6_conf conf6{};
+  conf6.type = RTE_FIB6_TRIE;
+  conf6.max_routes = static_cast<int>(per_family * 2);
+  conf6.trie.nh_sz = RTE_FIB6_TRIE_2B;
+  conf6.trie.num_tbl8 = static_cast<uint32_t>(per_family * 2);
+  name = "b6_" + std::to_string(per_family);
+  t->fib6 = rte_fib6_create(name.c_str(), SOCKET_ID_ANY, &conf6);
+  if (!t->fib || !t->fib6) {
+    std::fprintf(stderr, "rte_fib_create failed: give EAL more memory\n");
+    std::abort();
+  }
+  uint8_t value = 1;
+  for (const Prefix& p : sorted) {
+    value = static_cast<uint8_t>(value % 127 + 1);
+    if (p.family == 4) {
+      t->v4->Paint(p.addr.data(), p.length, value);
+      uint32_t ip = (uint32_t{p.addr[0]} << 24) | (p.addr[1] << 16) | (p.addr[2] << 8) | p.addr[3];
+      rte_fib_add(t->fib, ip, p.length, value);
+    } else {
+      t->v6->Paint(p.addr.data(), p.length, value);
+      rte_fib6_add(t->fib6, p.addr.data(), p.length, value);
+    }
+  }
+  std::mt19937_64 rng(11);
+  for (size_t i = 0; i < kAddresses; i++) {
+    for (int family : {4, 6}) {
+      Prefix a;
+      if (i % 2) {
+        const Prefix& p = t->prefixes[(family == 4 ? 0 : per_family) + rng() % per_family];
+        a = AddressIn(p, rng());
+      } else {
+        a = AddressIn(t->prefixes[(family == 4 ? 0 : per_family)], rng());
+        for (int b = 0; b < 16; b++) a.addr[b] = static_cast<uint8_t>(rng());
+        if (family == 6) a.addr[0] = 0x2a, a.addr[1] = rng() & 7;
+      }
+      if (family == 4) {
+        t->addr4b.push_back(a.addr);
+        t->addr4.push_back((uint32_t{a.addr[0]} << 24) | (a.addr[1] << 16) | (a.addr[2] << 8) | a.addr[3]);
+      } else {
+        t->addr6.push_back(a.addr);
+      }
+    }
+  }
+  return *t;
+}
+
+void BM_StrideTrieV4(benchmark::State& state) {
+  Tables& t = Get(state.range(0));
+  size_t i = 0;
+  for (auto _ : state) {
+    uint8_t out[kBurst];
+    for (int k = 0; k < kBurst; k++) __builtin_prefetch(t.v4->RootSlot(t.addr4b[i + k].data()));
+    for (int k = 0; k < kBurst; k++) out[k] = t.v4->Lookup(t.addr4b[i + k].data());
+    benchmark::DoNotOptimize(out);
+    i = (i + kBurst) % kAddresses;
+  }
+  state.SetItemsProcessed(state.iterations() * kBurst);
+}
+
+void BM_RteFibV4(benchmark::State& state) {
+  Tables& t = Get(state.range(0));
+  size_t i = 0;
+  for (auto _ : state) {
+    uint64_t out[kBurst];
+    rte_fib_lookup_bulk(t.fib, &t.addr4[i], out, kBurst);
+    benchmark::DoNotOptimize(out);
+    i = (i + kBurst) % kAddresses;
+  }
+  state.SetItemsProcessed(state.iterations() * kBurst);
+}
+
+void BM_StrideTrieV6(benchmark::State& state) {
+  Tables& t = Get(state.range(0));
+  size_t i = 0;
+  for (auto _ : state) {
+    uint8_t out[kBurst];
+    for (int k = 0; k < kBurst; k++) __builtin_prefetch(t.v6->RootSlot(t.addr6[i + k].data()));
+    for (int k = 0; k < kBurst; k++) out[k] = t.v6->Lookup(t.addr6[i + k].data());
+    benchmark::DoNotOptimize(out);
+    i = (i + kBurst) % kAddresses;
+  }
+  state.SetItemsProcessed(state.iterations() * kBurst);
+}
+
+void BM_RteFib6(benchmark::State& state) {
+  Tables& t = Get(state.range(0));
+  size_t i = 0;
+  for (auto _ : state) {
+    uint64_t out[kBurst];
+    rte_fib6_lookup_bulk(t.fib6, reinterpret_cast<uint8_t(*)[16]>(t.addr6[i].data()), out, kBurst);
+    benchmark::DoNotOptimize(out);
+    i = (i + kBurst) % kAddresses;
+  }
+  state.SetItemsProcessed(state.iterations() * kBurst);
+}
+
+#define LPM_ARGS ->Arg(100'000)->Arg(500'000)
+BENCHMARK(BM_StrideTrieV4) LPM_ARGS;
+BENCHMARK(BM_RteFibV4) LPM_ARGS;
+BENCHMARK(BM_StrideTrieV6) LPM_ARGS;
+BENCHMARK(BM_RteFib6) LPM_ARGS;
+
+}  // namespace
+}  // namespace spamwall::bench
+
+int main(int argc, char** argv) {
+  // rte_fib needs an EAL heap: private, no hugepages, no PCI.
+  std::string prefix = "--file-prefix=spamwall-bench-" + std::to_string(getpid());
+  const char* eal[] = {argv[0], "--no-huge", "-m", "4096", "--no-pci", "--no-shconf",
+                       "--no-telemetry", "--log-level=*:error", prefix.c_str()};
+  if (rte_eal_init(static_cast<int>(std::size(eal)), const_cast<char**>(eal)) < 0) {
+    std::fprintf(stderr, "EAL init failed\n");
+    return 1;
+  }
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  rte_eal_cleanup();
+  return 0;
+}
