@@ -144,6 +144,9 @@ static inline void sw_parse_ipv6(const uint8_t *frame, const uint8_t *ip,
   uint32_t limit = 40 + payload;
   for (int i = 0; i <= SW_MAX_IPV6_EXT_HEADERS; i++) {
     uint32_t hdr_len;
+    /* Iteration i meets the (i+1)-th header; only a transport may come
+     * after SW_MAX_IPV6_EXT_HEADERS extension headers. */
+    const int over_bound = i == SW_MAX_IPV6_EXT_HEADERS;
     switch (next) {
       case 0:    /* hop-by-hop */
       case 43:   /* routing */
@@ -153,21 +156,21 @@ static inline void sw_parse_ipv6(const uint8_t *frame, const uint8_t *ip,
       case 140:  /* shim6 */
       case 253:
       case 254:  /* experiments */
-        if (off + 2 > limit || ip + off + 2 > end) {
+        if (over_bound || off + 2 > limit || ip + off + 2 > end) {
           out->malformed = SW_MALFORMED_EXT_CHAIN;
           return;
         }
         hdr_len = ((uint32_t)ip[off + 1] + 1) * 8;
         break;
       case 51:   /* AH: length in 4-octet units, minus 2 */
-        if (off + 2 > limit || ip + off + 2 > end) {
+        if (over_bound || off + 2 > limit || ip + off + 2 > end) {
           out->malformed = SW_MALFORMED_EXT_CHAIN;
           return;
         }
         hdr_len = ((uint32_t)ip[off + 1] + 2) * 4;
         break;
       case 44:   /* fragment */
-        if (off + 8 > limit || ip + off + 8 > end) {
+        if (over_bound || off + 8 > limit || ip + off + 8 > end) {
           out->malformed = SW_MALFORMED_EXT_CHAIN;
           return;
         }
@@ -192,7 +195,7 @@ static inline void sw_parse_ipv6(const uint8_t *frame, const uint8_t *ip,
     next = ip[off];
     off += hdr_len;
   }
-  out->malformed = SW_MALFORMED_EXT_CHAIN;  /* more headers than the bound */
+  out->malformed = SW_MALFORMED_EXT_CHAIN;  /* not reached: the bound returns above */
 }
 
 /* Parses one frame. `readable` bytes at `frame` may be read (the first
