@@ -130,7 +130,7 @@ std::string HumanReport(const RunInfo& run, const std::vector<const WorkerCounte
   }
   for (const PortInfo& p : run.ports) {
     const PortCounters& pc = c.port[p.port_id];
-    snprintf(line, sizeof line, "port %u %-12s %-11s rx %10lu  tx %10lu  dropped %8lu%s\n",
+    snprintf(line, sizeof line, "port %u %-12s %-12s rx %10lu  tx %10lu  dropped %8lu%s\n",
              p.port_id, p.name.c_str(), p.role.c_str(), (unsigned long)pc.rx,
              (unsigned long)pc.tx, (unsigned long)pc.dropped,
              pc.tx_failed ? ("  tx_failed " + std::to_string(pc.tx_failed)).c_str() : "");
