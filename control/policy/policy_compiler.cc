@@ -77,9 +77,11 @@ std::unique_ptr<CompiledPolicy> CompilePolicy(const Policy& policy, const Compil
   }
 
   for (const auto& cp : SortAndMerge(std::move(all))) {
-    StrideTrie& table = cp.prefix.family == 4 ? out->v4 : out->v6;
-    (cp.prefix.family == 4 ? s.distinct_prefixes_v4 : s.distinct_prefixes_v6)++;
-    if (!table.Paint(cp.prefix.addr.data(), cp.prefix.length, cp.bits)) {
+    const bool v4 = cp.prefix.family == 4;
+    (v4 ? s.distinct_prefixes_v4 : s.distinct_prefixes_v6)++;
+    const uint8_t* key = cp.prefix.addr.data();
+    if (!(v4 ? out->v4.Paint(key, cp.prefix.length, cp.bits)
+             : out->v6.Paint(key, cp.prefix.length, cp.bits))) {
       diag->errors.push_back({out->source, 0, 0,
                               "the IPv" + std::to_string(cp.prefix.family) +
                                   " prefix table would exceed " +
@@ -91,7 +93,7 @@ std::unique_ptr<CompiledPolicy> CompilePolicy(const Policy& policy, const Compil
 
   // An exemption outside every consumer pool exempts nothing: say so.
   for (const Exemption* ex : active) {
-    if (!(out->Table(ex->prefix.family == 4 ? SW_L3_IPV4 : SW_L3_IPV6).Lookup(ex->prefix.addr.data()) &
+    if (!(out->ClassOf(ex->prefix.family == 4 ? SW_L3_IPV4 : SW_L3_IPV6, ex->prefix.addr.data()) &
           SW_CLASS_CONSUMER))
       diag->warnings.push_back({policy.files[ex->loc.file], ex->loc.line, ex->loc.column,
                                 "exemption " + FormatPrefix(ex->prefix) +

@@ -35,7 +35,8 @@ bool ParseDay(std::string_view text, Day* day);
 
 struct CompileOptions {
   Day today = TodayUtc();              // exemptions expiring before this are dropped
-  size_t max_trie_nodes = StrideTrie::kDefaultMaxNodes;  // per family, 1 KiB each
+  // Nodes per family: 256 B each for IPv4, 1 KiB for IPv6.
+  size_t max_trie_nodes = Ipv6Table::kDefaultMaxNodes;
 };
 
 // Compiles a validated policy. Returns nullptr (with diag->errors) only when a

@@ -36,15 +36,15 @@ struct PolicySummary {
 };
 
 struct CompiledPolicy {
-  explicit CompiledPolicy(size_t max_trie_nodes = StrideTrie::kDefaultMaxNodes)
-      : v4(32, 24, max_trie_nodes), v6(128, 16, max_trie_nodes) {}
+  explicit CompiledPolicy(size_t max_trie_nodes = Ipv6Table::kDefaultMaxNodes)
+      : v4(max_trie_nodes), v6(max_trie_nodes) {}
 
   uint64_t generation = 0;
   PolicyMode mode = PolicyMode::kEnforce;
   PortSet smtp_ports;
   PortSet submission_ports;
-  StrideTrie v4;  // DIR-24-8
-  StrideTrie v6;  // 16-bit root, 8-bit strides
+  Ipv4Table v4;  // DIR-24-8
+  Ipv6Table v6;  // 24-bit root, 8-bit strides
   uint32_t smtp_flow_rate = 0;
   std::string source;  // the policy file it came from
   PolicySummary summary;
@@ -53,8 +53,9 @@ struct CompiledPolicy {
     return static_cast<uint8_t>((smtp_ports.Has(port) ? SW_PORT_SMTP : 0) |
                                 (submission_ports.Has(port) ? SW_PORT_SUBMISSION : 0));
   }
-  const StrideTrie& Table(uint8_t l3) const { return l3 == SW_L3_IPV4 ? v4 : v6; }
-  uint8_t ClassOf(uint8_t l3, const uint8_t* addr) const { return Table(l3).Lookup(addr); }
+  uint8_t ClassOf(uint8_t l3, const uint8_t* addr) const {
+    return l3 == SW_L3_IPV4 ? v4.Lookup(addr) : v6.Lookup(addr);
+  }
 };
 
 }  // namespace spamwall

@@ -1,11 +1,12 @@
 // Longest-prefix table with pre-resolved class bits: a multibit trie with a
-// wide root (24 bits for IPv4, i.e. DIR-24-8; 16 bits for IPv6) and 8-bit
-// strides below it. One immutable table per family in the compiled policy.
+// 24-bit root (for IPv4 that is DIR-24-8) and 8-bit strides below it. One
+// immutable table per family in the compiled policy.
 //
-// Why our own and not rte_fib: the table is a few flat arrays of uint32_t
+// Why our own and not rte_fib: the table is two flat arrays of uint32_t
 // without pointers, so the control plane can build it without an EAL and ship
-// it to the dataplane as bytes, and lookups are a fixed walk the benchmarks
-// can prefetch (bench/lpm_benchmark.cc compares it with rte_fib/rte_fib6).
+// it to the dataplane as bytes, and LookupBurst walks a burst level by level
+// with reads started ahead of use (bench/lpm_benchmark.cc compares it with
+// rte_fib/rte_fib6).
 //
 // Entry encoding: bit 31 set -> child node index in bits 0..30 (256 entries
 // per node); clear -> the class bits in bits 0..7 (0 = no list covers it).
@@ -17,19 +18,23 @@
 
 namespace spamwall {
 
+template <int kKeyBits, int kRootBits>
 class StrideTrie {
+  static_assert(kKeyBits % 8 == 0 && kRootBits % 8 == 0 && kRootBits <= 24);
+
  public:
   static constexpr uint32_t kChild = 0x80000000u;
+  static constexpr int kKeyBytes = kKeyBits / 8;
+  static constexpr int kRootBytes = kRootBits / 8;
+  static constexpr size_t kDefaultMaxNodes = size_t{1} << 22;  // 4M nodes, 4 GiB
+  static constexpr uint32_t kMaxBurst = 128;  // keys per LookupBurst call
 
-  // key_bits: 32 or 128; root_bits: a multiple of 8, at most 24.
   // max_nodes bounds the memory of the table (1 KiB per node); the address
   // space is reserved up front and only touched as nodes are made.
-  StrideTrie(int key_bits, int root_bits, size_t max_nodes = kDefaultMaxNodes);
+  explicit StrideTrie(size_t max_nodes = kDefaultMaxNodes);
   StrideTrie(const StrideTrie&) = delete;
   StrideTrie& operator=(const StrideTrie&) = delete;
   ~StrideTrie();
-
-  static constexpr size_t kDefaultMaxNodes = size_t{1} << 22;  // 4M nodes, 4 GiB
 
   // Builds by painting: prefixes must come in non-decreasing length order, so
   // a longer prefix overwrites the slots of the shorter ones that cover it.
@@ -39,36 +44,64 @@ class StrideTrie {
 
   // The class bits of the longest prefix containing key (network order).
   uint8_t Lookup(const uint8_t* key) const {
-    uint32_t e = root_[RootIndex(key)];
-    for (int i = root_bytes_; (e & kChild) && i < key_bytes_; i++)
-      e = nodes_[static_cast<size_t>(e & ~kChild) * 256 + key[i]];
-    return static_cast<uint8_t>(e);
+    return static_cast<uint8_t>(Walk(root_[RootIndex(key)], key, kRootBytes));
   }
 
-  // Where the first step of Lookup reads, for prefetching across a burst.
-  const uint32_t* RootSlot(const uint8_t* key) const { return &root_[RootIndex(key)]; }
+  // Lookup of n <= kMaxBurst keys, with the reads of later keys started
+  // while earlier ones complete. IPv4 (one level below the root at most):
+  // root reads run kAhead keys ahead, as rte_fib does. IPv6 (several levels):
+  // every root read, then every first-level read, is started for the whole
+  // burst before any walk goes on, so the deep walks' misses overlap.
+  void LookupBurst(const uint8_t* const* keys, uint32_t n, uint8_t* out) const {
+    // Locals, not members: `out` is a char pointer that may alias anything,
+    // and the compiler would reload root_/nodes_ after every store.
+    const uint32_t* const root = root_;
+    const uint32_t* const nodes = nodes_;
+    constexpr uint32_t kAhead = 16;
+    if constexpr (kKeyBytes - kRootBytes == 1) {
+      for (uint32_t i = 0; i < n && i < kAhead; i++) __builtin_prefetch(&root[RootIndex(keys[i])]);
+      for (uint32_t i = 0; i < n; i++) {
+        if (i + kAhead < n) __builtin_prefetch(&root[RootIndex(keys[i + kAhead])]);
+        const uint8_t* key = keys[i];
+        uint32_t e = root[RootIndex(key)];
+        if (e & kChild) e = nodes[NodeBase(e) + key[kRootBytes]];
+        out[i] = static_cast<uint8_t>(e);
+      }
+    } else {
+      uint32_t e[kMaxBurst];
+      for (uint32_t i = 0; i < n; i++) __builtin_prefetch(&root[RootIndex(keys[i])]);
+      for (uint32_t i = 0; i < n; i++) {
+        e[i] = root[RootIndex(keys[i])];
+        if (e[i] & kChild) __builtin_prefetch(&nodes[NodeBase(e[i]) + keys[i][kRootBytes]]);
+      }
+      for (uint32_t i = 0; i < n; i++) {
+        const uint8_t* key = keys[i];
+        uint32_t x = e[i];
+        for (int j = kRootBytes; j < kKeyBytes && (x & kChild); j++) x = nodes[NodeBase(x) + key[j]];
+        out[i] = static_cast<uint8_t>(x);
+      }
+    }
+  }
 
   size_t node_count() const { return node_count_; }
   size_t max_nodes() const { return max_nodes_; }
   size_t memory_bytes() const {
-    return (sizeof(uint32_t) << root_bits_) + node_count_ * 256 * sizeof(uint32_t);
+    return (sizeof(uint32_t) << kRootBits) + node_count_ * 256 * sizeof(uint32_t);
   }
-  int key_bits() const { return key_bytes_ * 8; }
-
-  // consumer/business: the longer prefix's class replaces the shorter's;
-  // every other bit accumulates over all covering prefixes.
-  static uint8_t MergeClassBits(uint32_t covering, uint8_t bits);
 
  private:
-  uint32_t RootIndex(const uint8_t* key) const {
-    uint32_t idx = 0;
-    for (int i = 0; i < root_bytes_; i++) idx = (idx << 8) | key[i];
-    return idx;
+  // The first kRootBits of the key: one big-endian 32-bit load.
+  static uint32_t RootIndex(const uint8_t* key) {
+    uint32_t w;
+    __builtin_memcpy(&w, key, sizeof w);
+    return __builtin_bswap32(w) >> (32 - kRootBits);
+  }
+  static size_t NodeBase(uint32_t e) { return static_cast<size_t>(e & ~kChild) * 256; }
+  uint32_t Walk(uint32_t e, const uint8_t* key, int from) const {
+    for (int i = from; i < kKeyBytes && (e & kChild); i++) e = nodes_[NodeBase(e) + key[i]];
+    return e;
   }
 
-  int key_bytes_;
-  int root_bits_;
-  int root_bytes_;
   // Both live in anonymous mappings with transparent huge pages: untouched
   // parts cost nothing (an empty table reads the zero page), the node array
   // grows in place without copies, and lookups take few TLB misses.
@@ -77,6 +110,16 @@ class StrideTrie {
   size_t node_count_ = 0;
   size_t max_nodes_;
 };
+
+// consumer/business: the longer prefix's class replaces the shorter's;
+// every other bit accumulates over all covering prefixes.
+uint8_t MergeClassBits(uint32_t covering, uint8_t bits);
+
+using Ipv4Table = StrideTrie<32, 24>;   // DIR-24-8
+using Ipv6Table = StrideTrie<128, 24>;  // 24-bit root, then 8-bit strides
+
+extern template class StrideTrie<32, 24>;
+extern template class StrideTrie<128, 24>;
 
 }  // namespace spamwall
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <random>
 #include <vector>
 
@@ -29,25 +30,27 @@ struct Entry {
 uint8_t Reference(const std::vector<Entry>& sorted, const uint8_t* addr, uint8_t family) {
   uint8_t v = 0;
   for (const auto& e : sorted)
-    if (e.prefix.Contains(addr, family)) v = StrideTrie::MergeClassBits(v, e.bits);
+    if (e.prefix.Contains(addr, family)) v = MergeClassBits(v, e.bits);
   return v;
 }
 
-void Build(StrideTrie* t, std::vector<Entry>* entries) {
+template <typename Table>
+void Build(Table* t, std::vector<Entry>* entries) {
   std::stable_sort(entries->begin(), entries->end(),
                    [](const Entry& a, const Entry& b) { return a.prefix.length < b.prefix.length; });
   for (const auto& e : *entries) ASSERT_TRUE(t->Paint(e.prefix.addr.data(), e.prefix.length, e.bits));
 }
 
 TEST(StrideTrieTest, EmptyTableAnswersZero) {
-  StrideTrie v4(32, 24), v6(128, 16);
+  Ipv4Table v4;
+  Ipv6Table v6;
   uint8_t a[16] = {100, 64, 1, 2};
   EXPECT_EQ(v4.Lookup(a), 0);
   EXPECT_EQ(v6.Lookup(a), 0);
 }
 
 TEST(StrideTrieTest, LongerSubscriberClassWinsOtherBitsAccumulate) {
-  StrideTrie t(32, 24);
+  Ipv4Table t;
   std::vector<Entry> e = {{P("100.64.0.0/10"), SW_CLASS_CONSUMER},
                           {P("100.64.0.0/10"), SW_CLASS_INTERNAL},
                           {P("100.64.5.0/24"), SW_CLASS_BUSINESS},
@@ -62,35 +65,57 @@ TEST(StrideTrieTest, LongerSubscriberClassWinsOtherBitsAccumulate) {
   EXPECT_EQ(look("100.128.0.1"), 0);
 }
 
-// Random prefixes of every length against the reference fold, both families.
-TEST(StrideTrieTest, AgreesWithReferenceOnRandomPrefixes) {
+// Random prefixes of every length against the reference fold; Lookup and
+// LookupBurst must agree with it.
+template <typename Table>
+void CheckAgainstReference(int family) {
   std::mt19937_64 rng(42);
-  for (int family : {4, 6}) {
-    StrideTrie t(family == 4 ? 32 : 128, family == 4 ? 24 : 16);
-    std::vector<Entry> entries;
-    for (int i = 0; i < 400; i++) {
-      Prefix p;
-      p.family = static_cast<uint8_t>(family);
-      int max = p.max_length();
-      p.length = static_cast<uint8_t>(rng() % (max + 1));
-      // Cluster the addresses so that prefixes nest.
-      for (int b = 0; b < max / 8; b++) p.addr[b] = static_cast<uint8_t>(b < 2 ? 10 : rng() % 4);
-      for (int bit = p.length; bit < max; bit++) p.addr[bit / 8] &= ~(0x80 >> (bit % 8));
-      entries.push_back({p, static_cast<uint8_t>(1u << (rng() % 7))});
-    }
-    Build(&t, &entries);
-    for (int i = 0; i < 5000; i++) {
-      uint8_t a[16];
-      for (int b = 0; b < 16; b++) a[b] = static_cast<uint8_t>(b < 2 ? 10 : rng() % 4);
-      ASSERT_EQ(t.Lookup(a), Reference(entries, a, static_cast<uint8_t>(family))) << "family " << family;
+  Table t;
+  std::vector<Entry> entries;
+  for (int i = 0; i < 400; i++) {
+    Prefix p;
+    p.family = static_cast<uint8_t>(family);
+    int max = p.max_length();
+    p.length = static_cast<uint8_t>(rng() % (max + 1));
+    // Cluster the addresses so that prefixes nest.
+    for (int b = 0; b < max / 8; b++) p.addr[b] = static_cast<uint8_t>(b < 2 ? 10 : rng() % 4);
+    for (int bit = p.length; bit < max; bit++) p.addr[bit / 8] &= ~(0x80 >> (bit % 8));
+    entries.push_back({p, static_cast<uint8_t>(1u << (rng() % 7))});
+  }
+  Build(&t, &entries);
+  std::vector<std::array<uint8_t, 16>> addrs(5000);
+  for (auto& a : addrs)
+    for (int b = 0; b < 16; b++) a[b] = static_cast<uint8_t>(b < 2 ? 10 : rng() % 4);
+  for (size_t i = 0; i < addrs.size(); i += Table::kMaxBurst) {
+    const uint8_t* keys[Table::kMaxBurst];
+    uint8_t out[Table::kMaxBurst];
+    uint32_t n = static_cast<uint32_t>(std::min<size_t>(Table::kMaxBurst, addrs.size() - i));
+    for (uint32_t k = 0; k < n; k++) keys[k] = addrs[i + k].data();
+    t.LookupBurst(keys, n, out);
+    for (uint32_t k = 0; k < n; k++) {
+      uint8_t want = Reference(entries, keys[k], static_cast<uint8_t>(family));
+      ASSERT_EQ(t.Lookup(keys[k]), want) << "family " << family;
+      ASSERT_EQ(out[k], want) << "family " << family << " (burst)";
     }
   }
 }
 
+TEST(StrideTrieTest, AgreesWithReferenceOnRandomPrefixes) {
+  CheckAgainstReference<Ipv4Table>(4);
+  CheckAgainstReference<Ipv6Table>(6);
+}
+
+TEST(StrideTrieTest, Ipv4NodeBudgetIsEnforced) {
+  Ipv4Table t(/*max_nodes=*/1);
+  EXPECT_TRUE(t.Paint(P("10.0.0.0/25").addr.data(), 25, SW_CLASS_CONSUMER));
+  EXPECT_TRUE(t.Paint(P("10.0.0.128/25").addr.data(), 25, SW_CLASS_BUSINESS));  // same node
+  EXPECT_FALSE(t.Paint(P("10.0.1.0/25").addr.data(), 25, SW_CLASS_CONSUMER));
+}
+
 TEST(StrideTrieTest, NodeBudgetIsEnforced) {
-  StrideTrie t(128, 16, /*max_nodes=*/2);
-  EXPECT_TRUE(t.Paint(P("2001:db8::/32").addr.data(), 32, SW_CLASS_CONSUMER));  // 2 nodes
-  EXPECT_FALSE(t.Paint(P("2001:db8::/40").addr.data(), 40, SW_CLASS_CONSUMER));
+  Ipv6Table t(/*max_nodes=*/2);
+  EXPECT_TRUE(t.Paint(P("2001:db8::/40").addr.data(), 40, SW_CLASS_CONSUMER));  // 2 nodes
+  EXPECT_FALSE(t.Paint(P("2001:db8::/48").addr.data(), 48, SW_CLASS_CONSUMER));
 }
 
 }  // namespace

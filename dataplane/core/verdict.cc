@@ -8,6 +8,9 @@ constexpr std::string_view kReasonNames[SW_REASON_COUNT] = {
 constexpr std::string_view kMalformedNames[SW_MALFORMED_COUNT] = {
     "none",           "l3_truncated",          "bad_version",   "bad_ihl",
     "bad_total_length", "bad_payload_length", "ext_chain",     "no_ports"};
+
+static_assert(2 * kMaxClassifyBurst <= Ipv4Table::kMaxBurst);
+static_assert(2 * kMaxClassifyBurst <= Ipv6Table::kMaxBurst);
 }  // namespace
 
 std::string_view ReasonName(uint8_t reason) {
@@ -27,24 +30,56 @@ std::string_view MalformedName(uint8_t malformed) {
   return malformed < SW_MALFORMED_COUNT ? kMalformedNames[malformed] : "unknown";
 }
 
-void ClassifyBurst(const CompiledPolicy& policy, const uint8_t* const* frames,
+namespace {
+
+void ClassifyChunk(const CompiledPolicy& policy, const uint8_t* const* frames,
                    const uint32_t* readable, const uint32_t* frame_len, uint16_t n,
                    sw_parsed* parsed, Verdict* verdicts) {
   for (uint16_t i = 0; i < n; i++) {
     if (i + 1 < n) __builtin_prefetch(frames[i + 1]);
     sw_parse_frame(frames[i], readable[i], frame_len[i], &parsed[i]);
   }
-  // Only mail-port packets pay for lookups; start their first table reads
-  // for the whole burst before any of them is judged.
+  // Only mail-port packets pay for lookups (about one in seven); their S and
+  // D keys go to one LookupBurst per family.
+  uint8_t spf[kMaxClassifyBurst], dpf[kMaxClassifyBurst];
+  uint16_t pending[kMaxClassifyBurst];  // packet index; keys 2k (S), 2k+1 (D)
+  const uint8_t* keys4[2 * kMaxClassifyBurst];
+  const uint8_t* keys6[2 * kMaxClassifyBurst];
+  uint8_t cls4[2 * kMaxClassifyBurst], cls6[2 * kMaxClassifyBurst];
+  uint16_t slot[kMaxClassifyBurst];  // where packet's keys sit in its family's array
+  uint16_t np = 0, n4 = 0, n6 = 0;
   for (uint16_t i = 0; i < n; i++) {
     const sw_parsed& p = parsed[i];
-    if (!p.has_ports || p.malformed || p.non_first_fragment) continue;
-    if ((policy.PortFlags(p.sport) | policy.PortFlags(p.dport)) == 0) continue;
-    const StrideTrie& table = policy.Table(p.l3);
-    __builtin_prefetch(table.RootSlot(p.src));
-    __builtin_prefetch(table.RootSlot(p.dst));
+    if (!NeedsClasses(policy, p, &spf[i], &dpf[i], &verdicts[i])) continue;
+    pending[np++] = i;
+    if (p.l3 == SW_L3_IPV4) {
+      slot[i] = n4;
+      keys4[n4++] = p.src;
+      keys4[n4++] = p.dst;
+    } else {
+      slot[i] = n6;
+      keys6[n6++] = p.src;
+      keys6[n6++] = p.dst;
+    }
   }
-  for (uint16_t i = 0; i < n; i++) verdicts[i] = Judge(policy, parsed[i]);
+  if (n4) policy.v4.LookupBurst(keys4, n4, cls4);
+  if (n6) policy.v6.LookupBurst(keys6, n6, cls6);
+  for (uint16_t k = 0; k < np; k++) {
+    uint16_t i = pending[k];
+    const uint8_t* cls = parsed[i].l3 == SW_L3_IPV4 ? cls4 : cls6;
+    verdicts[i] = Decide(policy, spf[i], dpf[i], cls[slot[i]], cls[slot[i] + 1]);
+  }
+}
+
+}  // namespace
+
+void ClassifyBurst(const CompiledPolicy& policy, const uint8_t* const* frames,
+                   const uint32_t* readable, const uint32_t* frame_len, uint16_t n,
+                   sw_parsed* parsed, Verdict* verdicts) {
+  for (uint16_t at = 0; at < n; at += kMaxClassifyBurst) {
+    uint16_t k = static_cast<uint16_t>(n - at < kMaxClassifyBurst ? n - at : kMaxClassifyBurst);
+    ClassifyChunk(policy, frames + at, readable + at, frame_len + at, k, parsed + at, verdicts + at);
+  }
 }
 
 }  // namespace spamwall

@@ -23,17 +23,37 @@ std::string_view ReasonName(uint8_t reason);       // "consumer_smtp", ...
 bool ReasonFromName(std::string_view name, uint8_t* reason);
 std::string_view MalformedName(uint8_t malformed);  // "bad_ihl", ...
 
-// Judges an already parsed packet.
-inline Verdict Judge(const CompiledPolicy& policy, const sw_parsed& pkt) {
-  if (pkt.l3 == SW_L3_NONE) return {};
-  if (pkt.malformed) return {1, SW_REASON_MALFORMED};  // not subject to monitor mode
-  if (pkt.non_first_fragment || !pkt.has_ports) return {};
-  uint8_t spf = policy.PortFlags(pkt.sport), dpf = policy.PortFlags(pkt.dport);
-  if ((spf | dpf) == 0) return {};  // no rule without a mail port: no lookup
-  const StrideTrie& table = policy.Table(pkt.l3);
-  uint8_t reason = sw_judge_rules(spf, dpf, table.Lookup(pkt.src), table.Lookup(pkt.dst));
+// The checks before any lookup. Returns true when the packet needs the
+// classes of S and D (TCP with a mail port), with its port flags; otherwise
+// *verdict is final.
+inline bool NeedsClasses(const CompiledPolicy& policy, const sw_parsed& pkt, uint8_t* spf,
+                         uint8_t* dpf, Verdict* verdict) {
+  *verdict = {};
+  if (pkt.l3 == SW_L3_NONE) return false;
+  if (pkt.malformed) {
+    *verdict = {1, SW_REASON_MALFORMED};  // not subject to monitor mode
+    return false;
+  }
+  if (pkt.non_first_fragment || !pkt.has_ports) return false;
+  *spf = policy.PortFlags(pkt.sport);
+  *dpf = policy.PortFlags(pkt.dport);
+  return (*spf | *dpf) != 0;  // no rule without a mail port: no lookup
+}
+
+// Rules 2-4 on the resolved classes, then the policy's mode.
+inline Verdict Decide(const CompiledPolicy& policy, uint8_t spf, uint8_t dpf, uint8_t s,
+                      uint8_t d) {
+  uint8_t reason = sw_judge_rules(spf, dpf, s, d);
   if (reason == SW_REASON_NONE) return {};
   return {static_cast<uint8_t>(policy.mode == PolicyMode::kEnforce), reason};
+}
+
+// Judges an already parsed packet.
+inline Verdict Judge(const CompiledPolicy& policy, const sw_parsed& pkt) {
+  uint8_t spf, dpf;
+  Verdict v;
+  if (!NeedsClasses(policy, pkt, &spf, &dpf, &v)) return v;
+  return Decide(policy, spf, dpf, policy.ClassOf(pkt.l3, pkt.src), policy.ClassOf(pkt.l3, pkt.dst));
 }
 
 inline Verdict ClassifyFrame(const CompiledPolicy& policy, const uint8_t* frame,
@@ -42,8 +62,10 @@ inline Verdict ClassifyFrame(const CompiledPolicy& policy, const uint8_t* frame,
   return Judge(policy, *parsed);
 }
 
-// A burst: parse every frame, prefetch the table slots of the mail-port
-// packets, then judge. Same results as ClassifyFrame on each frame.
+// A burst: parse every frame, look the mail-port packets' addresses up
+// together (LookupBurst, kMaxClassifyBurst frames at a time), then judge.
+// Same results as ClassifyFrame on each frame.
+constexpr uint16_t kMaxClassifyBurst = 64;
 void ClassifyBurst(const CompiledPolicy& policy, const uint8_t* const* frames,
                    const uint32_t* readable, const uint32_t* frame_len, uint16_t n,
                    sw_parsed* parsed, Verdict* verdicts);
