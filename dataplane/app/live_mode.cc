@@ -13,9 +13,9 @@
 #include <fstream>
 #include <memory>
 
-#include "control/policy/policy_loader.h"
 #include "dataplane/app/eal_session.h"
 #include "dataplane/app/ports.h"
+#include "dataplane/app/run_support.h"
 #include "dataplane/app/worker.h"
 
 namespace spamwall {
@@ -25,11 +25,6 @@ namespace {
 std::atomic<bool> g_stop(false);
 
 void OnSignal(int) { g_stop.store(true); }
-
-int Fail(int code, const std::string& message) {
-  std::fprintf(stderr, "spamwall-dataplane: %s\n", message.c_str());
-  return code;
-}
 
 struct WorkerSlot {
   WorkerConfig cfg;
@@ -56,14 +51,9 @@ int RunLive(const Options& o, const char* program) {
   std::string error;
   HwProfile profile;
   if (!LoadHwProfile(o.profile, &profile, &error)) return Fail(2, error);
-  Diagnostics diag;
-  std::unique_ptr<CompiledPolicy> policy = LoadAndCompile(o.policy, CompileOptions{}, &diag);
-  for (const auto& w : diag.warnings) std::fprintf(stderr, "warning: %s\n", w.ToString().c_str());
-  if (!policy) {
-    std::string msg = "policy " + o.policy + " refused:";
-    for (const auto& e : diag.errors) msg += "\n  " + e.ToString();
-    return Fail(2, msg);
-  }
+  std::string refusal;
+  std::unique_ptr<CompiledPolicy> policy = LoadPolicyForRun(o.policy, &refusal);
+  if (!policy) return Fail(2, refusal);
 
   std::vector<std::string> args = {program};
   args.insert(args.end(), o.eal_args.begin(), o.eal_args.end());

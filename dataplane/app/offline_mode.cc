@@ -7,20 +7,15 @@
 #include <cstdio>
 #include <fstream>
 
-#include "control/policy/policy_loader.h"
 #include "dataplane/app/eal_session.h"
 #include "dataplane/app/pcap_input.h"
 #include "dataplane/app/ports.h"
+#include "dataplane/app/run_support.h"
 #include "dataplane/app/worker.h"
 
 namespace spamwall {
 
 namespace {
-
-int Fail(int code, const std::string& message) {
-  std::fprintf(stderr, "spamwall-dataplane: %s\n", message.c_str());
-  return code;
-}
 
 // net_pcap's rx is read synchronously from the file: once every frame has
 // been counted we are done; a stall this long means frames went missing.
@@ -29,14 +24,9 @@ constexpr double kStallSeconds = 2.0;
 }  // namespace
 
 int RunOffline(const Options& o, const char* program) {
-  Diagnostics diag;
-  std::unique_ptr<CompiledPolicy> policy = LoadAndCompile(o.policy, CompileOptions{}, &diag);
-  for (const auto& w : diag.warnings) std::fprintf(stderr, "warning: %s\n", w.ToString().c_str());
-  if (!policy) {
-    std::string msg = "policy " + o.policy + " refused:";
-    for (const auto& e : diag.errors) msg += "\n  " + e.ToString();
-    return Fail(2, msg);
-  }
+  std::string refusal;
+  std::unique_ptr<CompiledPolicy> policy = LoadPolicyForRun(o.policy, &refusal);
+  if (!policy) return Fail(2, refusal);
 
   std::string error;
   PcapInfo in;
