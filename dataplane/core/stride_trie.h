@@ -44,16 +44,7 @@ class StrideTrie {
 
   // The class bits of the longest prefix containing key (network order).
   uint8_t Lookup(const uint8_t* key) const {
-    if (!Covered(key)) return 0;
     return static_cast<uint8_t>(Walk(root_[RootIndex(key)], key, kRootBytes));
-  }
-
-  // Whether any prefix lies in the key's /16: a bit in an 8 KiB map that
-  // stays in L1, so addresses no list covers (the Internet side of most
-  // flows) never touch the large tables.
-  bool Covered(const uint8_t* key) const {
-    uint32_t top = (uint32_t{key[0]} << 8) | key[1];
-    return (covered_[top >> 6] >> (top & 63)) & 1;
   }
 
   // Lookup of n <= kMaxBurst keys, with the reads of later keys started
@@ -66,39 +57,28 @@ class StrideTrie {
     // and the compiler would reload root_/nodes_ after every store.
     const uint32_t* const root = root_;
     const uint32_t* const nodes = nodes_;
-    // Only keys in a covered /16 read the tables.
-    const uint8_t* walk[kMaxBurst];
-    uint32_t at[kMaxBurst];
-    uint32_t m = 0;
-    for (uint32_t i = 0; i < n; i++) {
-      out[i] = 0;
-      if (Covered(keys[i])) {
-        walk[m] = keys[i];
-        at[m++] = i;
-      }
-    }
     constexpr uint32_t kAhead = 16;
     if constexpr (kKeyBytes - kRootBytes == 1) {
-      for (uint32_t i = 0; i < m && i < kAhead; i++) __builtin_prefetch(&root[RootIndex(walk[i])]);
-      for (uint32_t i = 0; i < m; i++) {
-        if (i + kAhead < m) __builtin_prefetch(&root[RootIndex(walk[i + kAhead])]);
-        const uint8_t* key = walk[i];
+      for (uint32_t i = 0; i < n && i < kAhead; i++) __builtin_prefetch(&root[RootIndex(keys[i])]);
+      for (uint32_t i = 0; i < n; i++) {
+        if (i + kAhead < n) __builtin_prefetch(&root[RootIndex(keys[i + kAhead])]);
+        const uint8_t* key = keys[i];
         uint32_t e = root[RootIndex(key)];
         if (e & kChild) e = nodes[NodeBase(e) + key[kRootBytes]];
-        out[at[i]] = static_cast<uint8_t>(e);
+        out[i] = static_cast<uint8_t>(e);
       }
     } else {
       uint32_t e[kMaxBurst];
-      for (uint32_t i = 0; i < m; i++) __builtin_prefetch(&root[RootIndex(walk[i])]);
-      for (uint32_t i = 0; i < m; i++) {
-        e[i] = root[RootIndex(walk[i])];
-        if (e[i] & kChild) __builtin_prefetch(&nodes[NodeBase(e[i]) + walk[i][kRootBytes]]);
+      for (uint32_t i = 0; i < n; i++) __builtin_prefetch(&root[RootIndex(keys[i])]);
+      for (uint32_t i = 0; i < n; i++) {
+        e[i] = root[RootIndex(keys[i])];
+        if (e[i] & kChild) __builtin_prefetch(&nodes[NodeBase(e[i]) + keys[i][kRootBytes]]);
       }
-      for (uint32_t i = 0; i < m; i++) {
-        const uint8_t* key = walk[i];
+      for (uint32_t i = 0; i < n; i++) {
+        const uint8_t* key = keys[i];
         uint32_t x = e[i];
         for (int j = kRootBytes; j < kKeyBytes && (x & kChild); j++) x = nodes[NodeBase(x) + key[j]];
-        out[at[i]] = static_cast<uint8_t>(x);
+        out[i] = static_cast<uint8_t>(x);
       }
     }
   }
@@ -127,7 +107,6 @@ class StrideTrie {
   // grows in place without copies, and lookups take few TLB misses.
   uint32_t* root_ = nullptr;
   uint32_t* nodes_ = nullptr;
-  uint64_t covered_[1024] = {};  // one bit per /16 holding any prefix
   size_t node_count_ = 0;
   size_t max_nodes_;
 };
