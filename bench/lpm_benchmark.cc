@@ -28,6 +28,7 @@ constexpr size_t kAddresses = 1 << 16;
 
 struct Tables {
   std::vector<Prefix> prefixes;
+  std::vector<Prefix> sorted;  // by length: the order tables are built in
   std::unique_ptr<Ipv4Table> v4;
   std::unique_ptr<Ipv6Table> v6;
   rte_fib* fib = nullptr;
@@ -44,7 +45,8 @@ Tables& Get(size_t per_family) {
   if (t) return *t;
   t = std::make_unique<Tables>();
   t->prefixes = MakePrefixes(per_family, per_family, 7);
-  std::vector<Prefix> sorted = t->prefixes;
+  t->sorted = t->prefixes;
+  std::vector<Prefix>& sorted = t->sorted;
   std::stable_sort(sorted.begin(), sorted.end(),
                    [](const Prefix& a, const Prefix& b) { return a.length < b.length; });
   t->v4 = std::make_unique<Ipv4Table>();
@@ -163,6 +165,58 @@ void BM_RteFib6(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * kBurst);
 }
+
+// Building the tables from the same sorted prefixes (both families). rte_fib
+// gets the tbl8 pools the lookup benchmarks give it.
+void BM_BuildStrideTries(benchmark::State& state) {
+  Tables& t = Get(state.range(0));
+  for (auto _ : state) {
+    auto v4 = std::make_unique<Ipv4Table>();
+    auto v6 = std::make_unique<Ipv6Table>();
+    for (const Prefix& p : t.sorted)
+      (p.family == 4 ? v4->Paint(p.addr.data(), p.length, 1) : v6->Paint(p.addr.data(), p.length, 1));
+    benchmark::DoNotOptimize(v6->node_count());
+  }
+  state.SetItemsProcessed(state.iterations() * t.sorted.size());
+}
+
+void BM_BuildRteFibs(benchmark::State& state) {
+  Tables& t = Get(state.range(0));
+  int round = 0;
+  for (auto _ : state) {
+    rte_fib_conf conf{};
+    conf.type = RTE_FIB_DIR24_8;
+    conf.max_routes = static_cast<int>(t.sorted.size());
+    conf.dir24_8.nh_sz = RTE_FIB_DIR24_8_4B;
+    conf.dir24_8.num_tbl8 = static_cast<uint32_t>(t.v4->node_count() + 4096);
+    rte_fib6_conf conf6{};
+    conf6.type = RTE_FIB6_TRIE;
+    conf6.max_routes = static_cast<int>(t.sorted.size());
+    conf6.trie.nh_sz = RTE_FIB6_TRIE_4B;
+    conf6.trie.num_tbl8 = static_cast<uint32_t>(4 * t.v6->node_count() + 4096);
+    std::string n4 = "bb4_" + std::to_string(round), n6 = "bb6_" + std::to_string(round++);
+    rte_fib* fib = rte_fib_create(n4.c_str(), SOCKET_ID_ANY, &conf);
+    rte_fib6* fib6 = rte_fib6_create(n6.c_str(), SOCKET_ID_ANY, &conf6);
+    if (!fib || !fib6) {
+      state.SkipWithError("rte_fib_create failed");
+      break;
+    }
+    for (const Prefix& p : t.sorted) {
+      if (p.family == 4) {
+        uint32_t ip = (uint32_t{p.addr[0]} << 24) | (p.addr[1] << 16) | (p.addr[2] << 8) | p.addr[3];
+        rte_fib_add(fib, ip, p.length, 1);
+      } else {
+        rte_fib6_add(fib6, p.addr.data(), p.length, 1);
+      }
+    }
+    rte_fib_free(fib);
+    rte_fib6_free(fib6);
+  }
+  state.SetItemsProcessed(state.iterations() * t.sorted.size());
+}
+
+BENCHMARK(BM_BuildStrideTries)->Arg(100'000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_BuildRteFibs)->Arg(100'000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 #define LPM_ARGS ->Arg(100'000)->Arg(500'000)
 BENCHMARK(BM_StrideTrieV4) LPM_ARGS;
