@@ -18,6 +18,7 @@
 #include <random>
 
 #include "bench/prefix_set.h"
+#include "dataplane/core/poptrie.h"
 #include "dataplane/core/stride_trie.h"
 
 namespace spamwall::bench {
@@ -31,6 +32,8 @@ struct Tables {
   std::vector<Prefix> sorted;  // by length: the order tables are built in
   std::unique_ptr<Ipv4Table> v4;
   std::unique_ptr<Ipv6Table> v6;
+  std::unique_ptr<Ipv4Poptrie> p4;  // built from v4 / v6
+  std::unique_ptr<Ipv6Poptrie> p6;
   rte_fib* fib = nullptr;
   rte_fib6* fib6 = nullptr;
   std::vector<uint32_t> addr4;                  // host order for rte_fib
@@ -57,6 +60,8 @@ Tables& Get(size_t per_family) {
     (p.family == 4 ? t->v4->Paint(p.addr.data(), p.length, value)
                    : t->v6->Paint(p.addr.data(), p.length, value));
   }
+  t->p4 = std::make_unique<Ipv4Poptrie>(*t->v4);
+  t->p6 = std::make_unique<Ipv6Poptrie>(*t->v6);
   // DPDK's tables have the same shape (24-bit root, 256-entry groups): give
   // them as many groups as our trie made, plus slack.
   rte_fib_conf conf{};
@@ -115,6 +120,13 @@ Tables& Get(size_t per_family) {
     t->keys4.push_back(t->addr4b[i].data());
     t->keys6.push_back(t->addr6[i].data());
   }
+  for (size_t i = 0; i < kAddresses; i++) {
+    if (t->p4->Lookup(t->keys4[i]) != t->v4->Lookup(t->keys4[i]) ||
+        t->p6->Lookup(t->keys6[i]) != t->v6->Lookup(t->keys6[i])) {
+      std::fprintf(stderr, "Poptrie disagrees with StrideTrie at address %zu\n", i);
+      std::abort();
+    }
+  }
   return *t;
 }
 
@@ -164,6 +176,36 @@ void BM_RteFib6(benchmark::State& state) {
     i = (i + kBurst) % kAddresses;
   }
   state.SetItemsProcessed(state.iterations() * kBurst);
+}
+
+// The Poptrie copies of the StrideTries above, same keys, same bursts.
+// Counters: the sizes of the Poptrie and of the StrideTrie it was built from.
+void BM_PoptrieV4(benchmark::State& state) {
+  Tables& t = Get(state.range(0));
+  size_t i = 0;
+  for (auto _ : state) {
+    uint8_t out[kBurst];
+    t.p4->LookupBurst(&t.keys4[i], kBurst, out);
+    benchmark::DoNotOptimize(out);
+    i = (i + kBurst) % kAddresses;
+  }
+  state.SetItemsProcessed(state.iterations() * kBurst);
+  state.counters["pop_MiB"] = static_cast<double>(t.p4->memory_bytes()) / (1 << 20);
+  state.counters["trie_MiB"] = static_cast<double>(t.v4->memory_bytes()) / (1 << 20);
+}
+
+void BM_PoptrieV6(benchmark::State& state) {
+  Tables& t = Get(state.range(0));
+  size_t i = 0;
+  for (auto _ : state) {
+    uint8_t out[kBurst];
+    t.p6->LookupBurst(&t.keys6[i], kBurst, out);
+    benchmark::DoNotOptimize(out);
+    i = (i + kBurst) % kAddresses;
+  }
+  state.SetItemsProcessed(state.iterations() * kBurst);
+  state.counters["pop_MiB"] = static_cast<double>(t.p6->memory_bytes()) / (1 << 20);
+  state.counters["trie_MiB"] = static_cast<double>(t.v6->memory_bytes()) / (1 << 20);
 }
 
 // Building the tables from the same sorted prefixes (both families). rte_fib
@@ -221,8 +263,10 @@ BENCHMARK(BM_BuildRteFibs)->Arg(100'000)->Unit(benchmark::kMillisecond)->UseReal
 #define LPM_ARGS ->Arg(100'000)->Arg(500'000)
 BENCHMARK(BM_StrideTrieV4) LPM_ARGS;
 BENCHMARK(BM_RteFibV4) LPM_ARGS;
+BENCHMARK(BM_PoptrieV4) LPM_ARGS;
 BENCHMARK(BM_StrideTrieV6) LPM_ARGS;
 BENCHMARK(BM_RteFib6) LPM_ARGS;
+BENCHMARK(BM_PoptrieV6) LPM_ARGS;
 
 }  // namespace
 }  // namespace spamwall::bench

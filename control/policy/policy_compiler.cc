@@ -1,6 +1,7 @@
-// Validated Policy -> CompiledPolicy: every prefix of every list goes into one
-// longest-prefix table per family, each carrying the resolved class bits of
-// all list entries that cover it (DESIGN.md "Policy file").
+// Validated Policy -> CompiledPolicy: every prefix of every list is painted
+// into one trie per family (shortest first), each slot carrying the resolved
+// class bits of all list entries that cover it (DESIGN.md "Policy file");
+// the tries are then compressed into the policy's lookup tables (poptrie.h).
 #include <algorithm>
 
 #include "control/policy/policy_loader.h"
@@ -44,12 +45,10 @@ std::vector<ClassedPrefix> SortAndMerge(std::vector<ClassedPrefix> all) {
 
 std::unique_ptr<CompiledPolicy> CompilePolicy(const Policy& policy, const CompileOptions& opts,
                                               Diagnostics* diag) {
-  auto out = std::make_unique<CompiledPolicy>(opts.max_trie_nodes);
-  out->mode = policy.mode;
-  out->smtp_flow_rate = policy.smtp_flow_rate;
-  out->source = policy.files.empty() ? std::string() : policy.files[0];
-  for (const auto& p : policy.smtp_ports) out->smtp_ports.Add(p.port);
-  for (const auto& p : policy.submission_ports) out->submission_ports.Add(p.port);
+  const std::string source = policy.files.empty() ? std::string() : policy.files[0];
+  // Painted here, then compressed into the compiled policy's tables.
+  auto trie4 = std::make_unique<Ipv4Table>(opts.max_trie_nodes);
+  auto trie6 = std::make_unique<Ipv6Table>(opts.max_trie_nodes);
 
   std::vector<ClassedPrefix> all;
   all.reserve(policy.consumer.size() + policy.business.size() + policy.internal.size() +
@@ -62,7 +61,7 @@ std::unique_ptr<CompiledPolicy> CompilePolicy(const Policy& policy, const Compil
   Collect(policy.authorized_relays, SW_CLASS_RELAY, &all);
   Collect(policy.quarantine, SW_CLASS_QUARANTINE, &all);
 
-  PolicySummary& s = out->summary;
+  PolicySummary s;
   std::vector<const Exemption*> active;
   for (const auto& ex : policy.exemptions) {
     if (ex.expires < opts.today) {
@@ -80,9 +79,9 @@ std::unique_ptr<CompiledPolicy> CompilePolicy(const Policy& policy, const Compil
     const bool v4 = cp.prefix.family == 4;
     (v4 ? s.distinct_prefixes_v4 : s.distinct_prefixes_v6)++;
     const uint8_t* key = cp.prefix.addr.data();
-    if (!(v4 ? out->v4.Paint(key, cp.prefix.length, cp.bits)
-             : out->v6.Paint(key, cp.prefix.length, cp.bits))) {
-      diag->errors.push_back({out->source, 0, 0,
+    if (!(v4 ? trie4->Paint(key, cp.prefix.length, cp.bits)
+             : trie6->Paint(key, cp.prefix.length, cp.bits))) {
+      diag->errors.push_back({source, 0, 0,
                               "the IPv" + std::to_string(cp.prefix.family) +
                                   " prefix table would exceed " +
                                   std::to_string(opts.max_trie_nodes) +
@@ -90,6 +89,15 @@ std::unique_ptr<CompiledPolicy> CompilePolicy(const Policy& policy, const Compil
       return nullptr;
     }
   }
+
+  auto out = std::make_unique<CompiledPolicy>(*trie4, *trie6);
+  trie4.reset();  // the painted tries are no longer needed
+  trie6.reset();
+  out->mode = policy.mode;
+  out->smtp_flow_rate = policy.smtp_flow_rate;
+  out->source = source;
+  for (const auto& p : policy.smtp_ports) out->smtp_ports.Add(p.port);
+  for (const auto& p : policy.submission_ports) out->submission_ports.Add(p.port);
 
   // An exemption outside every consumer pool exempts nothing: say so.
   for (const Exemption* ex : active) {
@@ -100,15 +108,17 @@ std::unique_ptr<CompiledPolicy> CompilePolicy(const Policy& policy, const Compil
                                     " is not inside any consumer prefix; it changes nothing"});
   }
 
-  s.consumer = policy.consumer.size();
-  s.business = policy.business.size();
-  s.internal = policy.internal.size();
-  s.mx_servers = policy.mx_servers.size();
-  s.authorized_relays = policy.authorized_relays.size();
-  s.quarantine = policy.quarantine.size();
-  s.exemptions_active = active.size();
-  s.smtp_ports = policy.smtp_ports.size();
-  s.submission_ports = policy.submission_ports.size();
+  out->summary = s;
+  PolicySummary& summary = out->summary;
+  summary.consumer = policy.consumer.size();
+  summary.business = policy.business.size();
+  summary.internal = policy.internal.size();
+  summary.mx_servers = policy.mx_servers.size();
+  summary.authorized_relays = policy.authorized_relays.size();
+  summary.quarantine = policy.quarantine.size();
+  summary.exemptions_active = active.size();
+  summary.smtp_ports = policy.smtp_ports.size();
+  summary.submission_ports = policy.submission_ports.size();
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "dataplane/core/packet_parse.h"
+#include "dataplane/core/poptrie.h"
 #include "dataplane/core/stride_trie.h"
 #include "dataplane/core/verdict_rules.h"
 
@@ -36,15 +37,17 @@ struct PolicySummary {
 };
 
 struct CompiledPolicy {
-  explicit CompiledPolicy(size_t max_trie_nodes = Ipv6Table::kDefaultMaxNodes)
-      : v4(max_trie_nodes), v6(max_trie_nodes) {}
+  // The tables are compressed copies of the painted tries the compiler built
+  // (stride_trie.h); the tries themselves are dropped after compilation.
+  CompiledPolicy(const Ipv4Table& v4_source, const Ipv6Table& v6_source)
+      : v4(v4_source), v6(v6_source) {}
 
   uint64_t generation = 0;
   PolicyMode mode = PolicyMode::kEnforce;
   PortSet smtp_ports;
   PortSet submission_ports;
-  Ipv4Table v4;  // DIR-24-8
-  Ipv6Table v6;  // 24-bit root, 8-bit strides
+  Ipv4Poptrie v4;
+  Ipv6Poptrie v6;
   uint32_t smtp_flow_rate = 0;
   std::string source;  // the policy file it came from
   PolicySummary summary;

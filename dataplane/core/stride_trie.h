@@ -84,6 +84,10 @@ class StrideTrie {
   }
 
   size_t node_count() const { return node_count_; }
+  // Read-only views for conversions (Poptrie): 2^kRootBits root entries and
+  // node_count() nodes of 256 entries.
+  const uint32_t* root() const { return root_; }
+  const uint32_t* nodes() const { return nodes_; }
   size_t max_nodes() const { return max_nodes_; }
   size_t memory_bytes() const {
     return (sizeof(uint32_t) << kRootBits) + node_count_ * 256 * sizeof(uint32_t);

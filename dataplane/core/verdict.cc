@@ -9,8 +9,8 @@ constexpr std::string_view kMalformedNames[SW_MALFORMED_COUNT] = {
     "none",           "l3_truncated",          "bad_version",   "bad_ihl",
     "bad_total_length", "bad_payload_length", "ext_chain",     "no_ports"};
 
-static_assert(2 * kMaxClassifyBurst <= Ipv4Table::kMaxBurst);
-static_assert(2 * kMaxClassifyBurst <= Ipv6Table::kMaxBurst);
+static_assert(2 * kMaxClassifyBurst <= Ipv4Poptrie::kMaxBurst);
+static_assert(2 * kMaxClassifyBurst <= Ipv6Poptrie::kMaxBurst);
 }  // namespace
 
 std::string_view ReasonName(uint8_t reason) {

@@ -1,0 +1,296 @@
+#include "dataplane/core/poptrie.h"
+
+#include <cstddef>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "dataplane/core/anon_mapping.h"
+
+namespace spamwall {
+
+namespace {
+
+constexpr uint32_t kSourceChild = 0x80000000u;
+using Quarter = PoptrieQuarter;
+constexpr uint32_t kInlineLeaves = PoptrieQuarter::kInlineLeaves;
+constexpr uint32_t kSmallRuns = 16;  // most runs of a one-slot last-byte node
+
+struct Slot {
+  alignas(32) uint8_t bytes[32];
+};
+static_assert(sizeof(Slot) == sizeof(Quarter));
+
+struct Builder {
+  const uint32_t* source_nodes;
+  int last_byte;                 // the key byte of the last level
+  std::vector<Slot> slots;       // quarters and small nodes
+  std::vector<uint8_t> is_quarter;
+  std::vector<uint8_t> leaves;
+  std::vector<uint32_t> leaf_base;  // per quarter: its runs in `leaves`, if not inline
+
+  uint32_t Alloc(size_t count) {  // `count` consecutive slots; the first's index
+    size_t first = slots.size();
+    slots.resize(first + count);
+    is_quarter.resize(slots.size());
+    leaf_base.resize(slots.size());
+    if (slots.size() > (size_t{1} << 31)) throw std::length_error("Poptrie: too many nodes");
+    return static_cast<uint32_t>(first);
+  }
+
+  const uint32_t* SourceNode(uint32_t e) const {
+    return source_nodes + static_cast<size_t>(e & ~kSourceChild) * 256;
+  }
+
+  // A last-byte node (no children) into slot `at`.
+  void FillSmall(uint32_t at, const uint32_t* e) {
+    uint8_t starts[256], values[256];
+    uint32_t n = 0;
+    for (int i = 0; i < 256; i++) {
+      uint8_t v = static_cast<uint8_t>(e[i]);
+      if (n == 0 || v != values[n - 1]) starts[n] = static_cast<uint8_t>(i), values[n++] = v;
+    }
+    if (n <= kSmallRuns) {
+      Slot s{};
+      s.bytes[0] = static_cast<uint8_t>(n);
+      for (uint32_t r = 1; r < n; r++) s.bytes[r] = starts[r];  // unused: 0, never above a byte
+      for (uint32_t r = 0; r < n; r++) s.bytes[16 + r] = values[r];
+      slots[at] = s;
+      return;
+    }
+    uint32_t full = Alloc(4);
+    Fill(full, e, last_byte);
+    Slot s{};
+    std::memcpy(&s.bytes[16], &full, sizeof full);  // byte 0 stays 0
+    slots[at] = s;
+  }
+
+  // A node of key byte `byte` into slots `at`..`at + 3`, from 256 source
+  // entries (leaf values or source children).
+  void Fill(uint32_t at, const uint32_t* e, int byte) {
+    const bool small_kids = byte + 1 == last_byte;
+    for (int k = 0; k < 4; k++) {
+      const uint32_t* s = e + 64 * k;
+      uint64_t child = 0, leaf = 0;
+      uint8_t runs[64];
+      uint32_t nruns = 0;
+      const uint32_t* kids[64];
+      uint32_t nkids = 0;
+      for (int i = 0; i < 64; i++) {
+        if (s[i] & kSourceChild) {
+          child |= uint64_t{1} << i;
+          kids[nkids++] = SourceNode(s[i]);
+          continue;
+        }
+        // A run: leaf entries of one value, child entries between them aside.
+        uint8_t v = static_cast<uint8_t>(s[i]);
+        if (nruns == 0 || v != runs[nruns - 1]) {
+          leaf |= uint64_t{1} << i;
+          runs[nruns++] = v;
+        }
+      }
+      uint32_t base = nkids ? Alloc(size_t{nkids} * (small_kids ? 1 : 4)) : 0;
+      size_t qi = size_t{at} + k;
+      Quarter q{};
+      q.child = child;
+      q.leaf = leaf;
+      q.child_quarter = base;
+      if (nruns <= kInlineLeaves) {
+        std::memcpy(q.inline_leaves, runs, nruns);
+      } else {
+        leaf_base[qi] = static_cast<uint32_t>(leaves.size());
+        leaves.insert(leaves.end(), runs, runs + nruns);
+      }
+      std::memcpy(&slots[qi], &q, sizeof q);
+      is_quarter[qi] = 1;
+      for (uint32_t c = 0; c < nkids; c++) {
+        if (small_kids)
+          FillSmall(base + c, kids[c]);
+        else
+          Fill(base + 4 * c, kids[c], byte + 1);
+      }
+    }
+  }
+};
+
+inline uint32_t DirectIndex(const uint8_t* key) { return (uint32_t{key[0]} << 8) | key[1]; }
+
+// popcount as one instruction: without -mpopcnt the builtin is a libgcc
+// call, and a target attribute does not reach template members. Every x86-64
+// CPU DPDK supports has the instruction.
+inline uint32_t Pop(uint64_t x) {
+#if defined(__x86_64__) && !defined(__POPCNT__)
+  uint64_t r;
+  asm("popcnt %1, %0" : "=r"(r) : "r"(x));
+  return static_cast<uint32_t>(r);
+#else
+  return static_cast<uint32_t>(__builtin_popcountll(x));
+#endif
+}
+
+// The value of `byte` in the leaf-only quarter `q`.
+inline uint8_t QuarterLeaf(const uint8_t* blob, const Quarter& q, uint32_t byte) {
+  uint64_t upto = (uint64_t{2} << (byte & 63)) - 1;
+  return blob[q.leaf_off + Pop(q.leaf & upto) - 1];
+}
+
+// The value of `byte` in the last-byte node at slot `at`.
+inline uint8_t SmallLeaf(const uint8_t* blob, uint32_t at, uint32_t byte) {
+  const uint8_t* s = blob + size_t{at} * 32;
+  uint32_t n = s[0];
+  if (__builtin_expect(n == 0, 0)) {  // a full node
+    uint32_t full;
+    std::memcpy(&full, s + 16, sizeof full);
+    const Quarter* quarters = reinterpret_cast<const Quarter*>(blob);
+    return QuarterLeaf(blob, quarters[full + (byte >> 6)], byte);
+  }
+#if defined(__SSE2__)
+  __m128i bias = _mm_set1_epi8(static_cast<char>(0x80));
+  __m128i starts = _mm_xor_si128(_mm_load_si128(reinterpret_cast<const __m128i*>(s)), bias);
+  __m128i b = _mm_xor_si128(_mm_set1_epi8(static_cast<char>(byte)), bias);
+  uint32_t above = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpgt_epi8(starts, b))) & 0xfffe;
+  return s[16 + n - 1 - Pop(above)];
+#else
+  uint32_t r = 0;
+  for (uint32_t i = 1; i < n; i++) r += s[i] <= byte;
+  return s[16 + r];
+#endif
+}
+
+}  // namespace
+
+template <int kKeyBits>
+void Poptrie<kKeyBits>::Build(const uint32_t* root, int root_bits, const uint32_t* nodes) {
+  Builder b{nodes, kKeyBytes - 1, {}, {}, {}, {}};
+  std::vector<uint32_t> direct(size_t{1} << kDirectBits);
+  const int group_bits = root_bits - kDirectBits;  // 0 or 8
+  for (size_t d = 0; d < direct.size(); d++) {
+    if (group_bits == 0) {
+      uint32_t e = root[d];
+      if (!(e & kSourceChild)) {
+        direct[d] = kDirectLeaf | (e & 0xff);
+      } else {
+        uint32_t at = b.Alloc(4);
+        direct[d] = at;
+        b.Fill(at, b.SourceNode(e), 2);
+      }
+      continue;
+    }
+    const uint32_t* g = root + (d << group_bits);
+    bool uniform = !(g[0] & kSourceChild);
+    for (int i = 1; i < 256 && uniform; i++) uniform = g[i] == g[0];
+    if (uniform) {
+      direct[d] = kDirectLeaf | (g[0] & 0xff);
+    } else {
+      uint32_t at = b.Alloc(4);
+      direct[d] = at;
+      b.Fill(at, g, 2);
+    }
+  }
+  slot_count_ = b.slots.size();
+  leaf_count_ = b.leaves.size();
+  const size_t slot_bytes = slot_count_ * sizeof(Slot);
+  // The runs of a quarter as a byte offset in the block: inline, or in the
+  // leaf array after the slots.
+  if (blob_bytes() > UINT32_MAX) throw std::length_error("Poptrie: over 4 GiB");
+  for (size_t qi = 0; qi < slot_count_; qi++) {
+    if (!b.is_quarter[qi]) continue;
+    Quarter q;
+    std::memcpy(&q, &b.slots[qi], sizeof q);
+    q.leaf_off = static_cast<uint32_t>(__builtin_popcountll(q.leaf) <= kInlineLeaves
+                                           ? qi * sizeof(Quarter) + offsetof(Quarter, inline_leaves)
+                                           : slot_bytes + b.leaf_base[qi]);
+    std::memcpy(&b.slots[qi], &q, sizeof q);
+  }
+  direct_ = static_cast<uint32_t*>(MapAnonymous(direct.size() * sizeof(uint32_t)));
+  std::memcpy(direct_, direct.data(), direct.size() * sizeof(uint32_t));
+  blob_ = static_cast<uint8_t*>(MapAnonymous(blob_bytes()));
+  if (blob_) {
+    std::memcpy(blob_, static_cast<const void*>(b.slots.data()), slot_bytes);
+    if (leaf_count_) std::memcpy(blob_ + slot_bytes, b.leaves.data(), leaf_count_);
+  }
+}
+
+template <int kKeyBits>
+Poptrie<kKeyBits>::~Poptrie() {
+  UnmapAnonymous(direct_, sizeof(uint32_t) << kDirectBits);
+  UnmapAnonymous(blob_, blob_bytes());
+}
+
+template <int kKeyBits>
+uint8_t Poptrie<kKeyBits>::Lookup(const uint8_t* key) const {
+  uint32_t d = direct_[DirectIndex(key)];
+  if (d & kDirectLeaf) return static_cast<uint8_t>(d);
+  const Quarter* quarters = reinterpret_cast<const Quarter*>(blob_);
+  uint32_t at = d + (key[2] >> 6);
+  for (int j = 2;; j++) {
+    if (j == kKeyBytes - 1) return SmallLeaf(blob_, at, key[j]);
+    const Quarter& q = quarters[at];
+    uint32_t bit = key[j] & 63;
+    if (!((q.child >> bit) & 1)) return QuarterLeaf(blob_, q, bit);
+    uint32_t rank = Pop(q.child & ((uint64_t{1} << bit) - 1));
+    at = j + 1 == kKeyBytes - 1 ? q.child_quarter + rank : q.child_quarter + 4 * rank + (key[j + 1] >> 6);
+  }
+}
+
+template <int kKeyBits>
+void Poptrie<kKeyBits>::LookupBurst(const uint8_t* const* keys, uint32_t n, uint8_t* out) const {
+  // Locals: `out` may alias anything, members would be reloaded per store.
+  // The walk has no branches on the data (they would mispredict about half
+  // the time): each level reads the slot of every key still walking (all
+  // prefetched by the level before), writes its out[] and its next slot,
+  // and keeps on the list the keys that reached a child.
+  const uint32_t* const direct = direct_;
+  const uint8_t* const blob = blob_;
+  const Quarter* const quarters = reinterpret_cast<const Quarter*>(blob);
+  const uint8_t* key_of[kMaxBurst];  // per walking key: its key, slot, index
+  uint32_t slot_of[kMaxBurst];
+  uint8_t index_of[kMaxBurst];
+  for (uint32_t i = 0; i < n; i++) __builtin_prefetch(&direct[DirectIndex(keys[i])]);
+  uint32_t m = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    const uint8_t* key = keys[i];
+    uint32_t d = direct[DirectIndex(key)];
+    out[i] = static_cast<uint8_t>(d);
+    uint32_t at = d + (key[2] >> 6);  // garbage for a leaf: never read
+    __builtin_prefetch(&quarters[at]);  // prefetches do not fault
+    key_of[m] = key;
+    slot_of[m] = at;
+    index_of[m] = static_cast<uint8_t>(i);
+    m += !(d & kDirectLeaf);
+  }
+  int j = 2;
+  for (; j < kKeyBytes - 1 && m != 0; j++) {
+    const bool small_next = j + 1 == kKeyBytes - 1;
+    uint32_t still = 0;
+    for (uint32_t a = 0; a < m; a++) {
+      const uint8_t* key = key_of[a];
+      const Quarter& q = quarters[slot_of[a]];
+      uint32_t i = index_of[a];
+      uint32_t bit = key[j] & 63;
+      uint64_t below = (uint64_t{1} << bit) - 1;
+      uint32_t is_child = static_cast<uint32_t>(q.child >> bit) & 1;
+      uint32_t rank = Pop(q.child & below);
+      uint32_t next = small_next ? q.child_quarter + rank
+                                 : q.child_quarter + 4 * rank + (key[j + 1] >> 6);
+      __builtin_prefetch(&quarters[next]);
+      // On a child entry this reads a byte of no meaning, but inside the block.
+      out[i] = blob[q.leaf_off + Pop(q.leaf & ((below << 1) | 1)) - 1];
+      key_of[still] = key;
+      slot_of[still] = next;
+      index_of[still] = static_cast<uint8_t>(i);
+      still += is_child;
+    }
+    m = still;
+  }
+  for (uint32_t a = 0; a < m; a++) out[index_of[a]] = SmallLeaf(blob, slot_of[a], key_of[a][kKeyBytes - 1]);
+}
+
+template class Poptrie<32>;
+template class Poptrie<128>;
+
+}  // namespace spamwall
