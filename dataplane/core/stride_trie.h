@@ -1,12 +1,9 @@
-// Longest-prefix table with pre-resolved class bits: a multibit trie with a
-// 24-bit root (for IPv4 that is DIR-24-8) and 8-bit strides below it. One
-// immutable table per family in the compiled policy.
-//
-// Why our own and not rte_fib: the table is two flat arrays of uint32_t
-// without pointers, so the control plane can build it without an EAL and ship
-// it to the dataplane as bytes, and LookupBurst walks a burst level by level
-// with reads started ahead of use (bench/lpm_benchmark.cc compares it with
-// rte_fib/rte_fib6).
+// Longest-prefix table with pre-resolved class bits, as the policy compiler
+// paints it: a multibit trie with a 24-bit root (for IPv4 that is DIR-24-8)
+// and 8-bit strides below it. The compiled policy looks up in a compressed
+// copy (poptrie.h); this form is the one that is easy to build: prefixes are
+// painted shortest first, each longer one over the shorter ones it sits in.
+// Its own lookups serve the tests and bench/lpm_benchmark.cc.
 //
 // Entry encoding: bit 31 set -> child node index in bits 0..30 (256 entries
 // per node); clear -> the class bits in bits 0..7 (0 = no list covers it).
