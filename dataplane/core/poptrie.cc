@@ -164,11 +164,16 @@ inline uint8_t SmallLeaf(const uint8_t* blob, uint32_t at, uint32_t byte) {
 }  // namespace
 
 template <int kKeyBits>
-void Poptrie<kKeyBits>::Build(const uint32_t* root, int root_bits, const uint32_t* nodes) {
+void Poptrie<kKeyBits>::Build(const uint32_t* root, int root_bits, const uint32_t* nodes,
+                              const uint64_t* painted16) {
   Builder b{nodes, kKeyBytes - 1, {}, {}, {}, {}};
   std::vector<uint32_t> direct(size_t{1} << kDirectBits);
   const int group_bits = root_bits - kDirectBits;  // 0 or 8
   for (size_t d = 0; d < direct.size(); d++) {
+    if (!((painted16[d >> 6] >> (d & 63)) & 1)) {  // nothing painted: all zeros
+      direct[d] = kDirectLeaf;
+      continue;
+    }
     if (group_bits == 0) {
       uint32_t e = root[d];
       if (!(e & kSourceChild)) {

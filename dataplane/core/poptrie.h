@@ -73,7 +73,8 @@ class Poptrie {
   }
 
  private:
-  void Build(const uint32_t* root, int root_bits, const uint32_t* nodes);
+  // painted16: one bit per /16 that holds anything but zeros.
+  void Build(const uint32_t* root, int root_bits, const uint32_t* nodes, const uint64_t* painted16);
 
   size_t blob_bytes() const { return slot_count_ * sizeof(Quarter) + leaf_count_; }
 
@@ -87,7 +88,8 @@ template <int kKeyBits>
 template <int R>
 Poptrie<kKeyBits>::Poptrie(const StrideTrie<kKeyBits, R>& source) {
   static_assert(R >= kDirectBits, "the source root must cover the direct bits");
-  Build(source.root(), R, source.nodes());
+  static_assert(kDirectBits == 16, "StrideTrie::painted16 marks /16s");
+  Build(source.root(), R, source.nodes(), source.painted16());
 }
 
 using Ipv4Poptrie = Poptrie<32>;

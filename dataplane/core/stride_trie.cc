@@ -30,6 +30,10 @@ StrideTrie<kKeyBits, kRootBits>::~StrideTrie() {
 
 template <int kKeyBits, int kRootBits>
 bool StrideTrie<kKeyBits, kRootBits>::Paint(const uint8_t* key, int len, uint8_t bits) {
+  uint32_t top = (uint32_t{key[0]} << 8) | key[1];
+  uint32_t tops = len >= 16 ? 1u : 1u << (16 - len);
+  for (uint32_t t = top & ~(tops - 1), end = t + tops; t < end; t++)
+    painted16_[t >> 6] |= uint64_t{1} << (t & 63);
   auto paint_range = [bits](uint32_t* slots, uint32_t first, uint32_t count) {
     // Painting goes shortest first, so no slot in range has children yet.
     for (uint32_t i = first; i < first + count; i++) slots[i] = MergeClassBits(slots[i], bits);

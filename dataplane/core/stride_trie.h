@@ -85,6 +85,9 @@ class StrideTrie {
   // node_count() nodes of 256 entries.
   const uint32_t* root() const { return root_; }
   const uint32_t* nodes() const { return nodes_; }
+  // One bit per /16 (the first 16 key bits) that any painted prefix touches:
+  // every other /16 holds only zeros, and a conversion can skip it unread.
+  const uint64_t* painted16() const { return painted16_; }
   size_t max_nodes() const { return max_nodes_; }
   size_t memory_bytes() const {
     return (sizeof(uint32_t) << kRootBits) + node_count_ * 256 * sizeof(uint32_t);
@@ -110,6 +113,7 @@ class StrideTrie {
   uint32_t* nodes_ = nullptr;
   size_t node_count_ = 0;
   size_t max_nodes_;
+  uint64_t painted16_[1024] = {};
 };
 
 // consumer/business: the longer prefix's class replaces the shorter's;
