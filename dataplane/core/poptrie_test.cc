@@ -9,30 +9,16 @@
 #include <vector>
 
 #include "dataplane/core/prefix.h"
+#include "dataplane/core/table_test_util.h"
 #include "dataplane/core/stride_trie.h"
 #include "dataplane/core/verdict_rules.h"
 
 namespace spamwall {
 namespace {
 
-Prefix P(const char* text) {
-  Prefix p;
-  std::string err;
-  EXPECT_TRUE(ParsePrefix(text, &p, &err)) << err;
-  return p;
-}
-
-struct Entry {
-  Prefix prefix;
-  uint8_t bits;
-};
-
-template <typename Table>
-void Build(Table* t, std::vector<Entry>* entries) {
-  std::stable_sort(entries->begin(), entries->end(),
-                   [](const Entry& a, const Entry& b) { return a.prefix.length < b.prefix.length; });
-  for (const auto& e : *entries) ASSERT_TRUE(t->Paint(e.prefix.addr.data(), e.prefix.length, e.bits));
-}
+using testing_util::Build;
+using testing_util::Entry;
+using testing_util::P;
 
 // Every address: Poptrie::Lookup and LookupBurst (in bursts of every size up
 // to kMaxBurst) equal StrideTrie::Lookup.

@@ -8,38 +8,16 @@
 #include <vector>
 
 #include "dataplane/core/prefix.h"
+#include "dataplane/core/table_test_util.h"
 #include "dataplane/core/verdict_rules.h"
 
 namespace spamwall {
 namespace {
 
-Prefix P(const char* text) {
-  Prefix p;
-  std::string err;
-  EXPECT_TRUE(ParsePrefix(text, &p, &err)) << err;
-  return p;
-}
-
-struct Entry {
-  Prefix prefix;
-  uint8_t bits;
-};
-
-// Reference answer: fold every covering prefix, shortest first, exactly as
-// DESIGN.md defines the resolved class bits.
-uint8_t Reference(const std::vector<Entry>& sorted, const uint8_t* addr, uint8_t family) {
-  uint8_t v = 0;
-  for (const auto& e : sorted)
-    if (e.prefix.Contains(addr, family)) v = MergeClassBits(v, e.bits);
-  return v;
-}
-
-template <typename Table>
-void Build(Table* t, std::vector<Entry>* entries) {
-  std::stable_sort(entries->begin(), entries->end(),
-                   [](const Entry& a, const Entry& b) { return a.prefix.length < b.prefix.length; });
-  for (const auto& e : *entries) ASSERT_TRUE(t->Paint(e.prefix.addr.data(), e.prefix.length, e.bits));
-}
+using testing_util::Build;
+using testing_util::Entry;
+using testing_util::P;
+using testing_util::Reference;
 
 TEST(StrideTrieTest, EmptyTableAnswersZero) {
   Ipv4Table v4;
