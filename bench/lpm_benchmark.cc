@@ -130,80 +130,71 @@ Tables& Get(size_t per_family) {
   return *t;
 }
 
-void BM_StrideTrieV4(benchmark::State& state) {
+// Looks up every address once per kBurst-sized step, `lookup(tables, first)`
+// doing one burst that starts at address index `first`.
+template <typename Lookup>
+void RunBursts(benchmark::State& state, Lookup lookup) {
   Tables& t = Get(state.range(0));
   size_t i = 0;
   for (auto _ : state) {
+    lookup(t, i);
+    i = (i + kBurst) % kAddresses;
+  }
+  state.SetItemsProcessed(state.iterations() * kBurst);
+}
+
+void BM_StrideTrieV4(benchmark::State& state) {
+  RunBursts(state, [](Tables& t, size_t i) {
     uint8_t out[kBurst];
     t.v4->LookupBurst(&t.keys4[i], kBurst, out);
     benchmark::DoNotOptimize(out);
-    i = (i + kBurst) % kAddresses;
-  }
-  state.SetItemsProcessed(state.iterations() * kBurst);
+  });
 }
 
 void BM_RteFibV4(benchmark::State& state) {
-  Tables& t = Get(state.range(0));
-  size_t i = 0;
-  for (auto _ : state) {
+  RunBursts(state, [](Tables& t, size_t i) {
     uint64_t out[kBurst];
     rte_fib_lookup_bulk(t.fib, &t.addr4[i], out, kBurst);
     benchmark::DoNotOptimize(out);
-    i = (i + kBurst) % kAddresses;
-  }
-  state.SetItemsProcessed(state.iterations() * kBurst);
+  });
 }
 
 void BM_StrideTrieV6(benchmark::State& state) {
-  Tables& t = Get(state.range(0));
-  size_t i = 0;
-  for (auto _ : state) {
+  RunBursts(state, [](Tables& t, size_t i) {
     uint8_t out[kBurst];
     t.v6->LookupBurst(&t.keys6[i], kBurst, out);
     benchmark::DoNotOptimize(out);
-    i = (i + kBurst) % kAddresses;
-  }
-  state.SetItemsProcessed(state.iterations() * kBurst);
+  });
 }
 
 void BM_RteFib6(benchmark::State& state) {
-  Tables& t = Get(state.range(0));
-  size_t i = 0;
-  for (auto _ : state) {
+  RunBursts(state, [](Tables& t, size_t i) {
     uint64_t out[kBurst];
     rte_fib6_lookup_bulk(t.fib6, reinterpret_cast<uint8_t(*)[16]>(t.addr6[i].data()), out, kBurst);
     benchmark::DoNotOptimize(out);
-    i = (i + kBurst) % kAddresses;
-  }
-  state.SetItemsProcessed(state.iterations() * kBurst);
+  });
 }
 
 // The Poptrie copies of the StrideTries above, same keys, same bursts.
 // Counters: the sizes of the Poptrie and of the StrideTrie it was built from.
 void BM_PoptrieV4(benchmark::State& state) {
-  Tables& t = Get(state.range(0));
-  size_t i = 0;
-  for (auto _ : state) {
+  RunBursts(state, [](Tables& t, size_t i) {
     uint8_t out[kBurst];
     t.p4->LookupBurst(&t.keys4[i], kBurst, out);
     benchmark::DoNotOptimize(out);
-    i = (i + kBurst) % kAddresses;
-  }
-  state.SetItemsProcessed(state.iterations() * kBurst);
+  });
+  Tables& t = Get(state.range(0));
   state.counters["pop_MiB"] = static_cast<double>(t.p4->memory_bytes()) / (1 << 20);
   state.counters["trie_MiB"] = static_cast<double>(t.v4->memory_bytes()) / (1 << 20);
 }
 
 void BM_PoptrieV6(benchmark::State& state) {
-  Tables& t = Get(state.range(0));
-  size_t i = 0;
-  for (auto _ : state) {
+  RunBursts(state, [](Tables& t, size_t i) {
     uint8_t out[kBurst];
     t.p6->LookupBurst(&t.keys6[i], kBurst, out);
     benchmark::DoNotOptimize(out);
-    i = (i + kBurst) % kAddresses;
-  }
-  state.SetItemsProcessed(state.iterations() * kBurst);
+  });
+  Tables& t = Get(state.range(0));
   state.counters["pop_MiB"] = static_cast<double>(t.p6->memory_bytes()) / (1 << 20);
   state.counters["trie_MiB"] = static_cast<double>(t.v6->memory_bytes()) / (1 << 20);
 }
