@@ -1,0 +1,150 @@
+#include "control/protocol/unix_socket.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <cstring>
+#include <vector>
+
+namespace spamwall::proto {
+
+namespace {
+
+std::string Errno() { return std::strerror(errno); }
+
+bool MakeAddress(const std::string& path, sockaddr_un* addr, std::string* error) {
+  *addr = sockaddr_un{};
+  addr->sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof addr->sun_path) {
+    *error = "socket path '" + path + "' is empty or longer than " +
+             std::to_string(sizeof addr->sun_path - 1) + " bytes";
+    return false;
+  }
+  std::memcpy(addr->sun_path, path.c_str(), path.size() + 1);
+  return true;
+}
+
+}  // namespace
+
+std::string Peer::ToString() const {
+  return user + " (uid " + std::to_string(uid) + ", pid " + std::to_string(pid) + ")";
+}
+
+UniqueFd ListenUnix(const std::string& path, mode_t mode, const std::string& group,
+                    std::string* error) {
+  sockaddr_un addr;
+  if (!MakeAddress(path, &addr, error)) return {};
+  gid_t gid = 0;
+  if (!group.empty() && !LookupGroup(group, &gid)) {
+    *error = "socket group '" + group + "' does not exist";
+    return {};
+  }
+  struct stat st;
+  if (lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      *error = path + " exists and is not a socket; refusing to replace it";
+      return {};
+    }
+    unlink(path.c_str());  // a socket left by a process that is gone
+  }
+  UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) {
+    *error = "socket: " + Errno();
+    return {};
+  }
+  // Nobody may connect before mode and group are right: bind with a umask
+  // that leaves only the owner, then open up to `mode`.
+  mode_t old = umask(0177);
+  int rc = bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  umask(old);
+  if (rc != 0) {
+    *error = "bind " + path + ": " + Errno();
+    return {};
+  }
+  if (!group.empty() && chown(path.c_str(), static_cast<uid_t>(-1), gid) != 0) {
+    *error = "chown " + path + " to group " + group + ": " + Errno();
+    return {};
+  }
+  if (chmod(path.c_str(), mode) != 0) {
+    *error = "chmod " + path + ": " + Errno();
+    return {};
+  }
+  if (listen(fd.get(), 64) != 0) {
+    *error = "listen " + path + ": " + Errno();
+    return {};
+  }
+  return fd;
+}
+
+void SetTimeouts(int sock, double timeout_s) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout_s);
+  tv.tv_usec = static_cast<suseconds_t>((timeout_s - static_cast<double>(tv.tv_sec)) * 1e6);
+  setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+UniqueFd ConnectUnix(const std::string& path, double timeout_s, std::string* error) {
+  sockaddr_un addr;
+  if (!MakeAddress(path, &addr, error)) return {};
+  UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) {
+    *error = "socket: " + Errno();
+    return {};
+  }
+  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    *error = "cannot connect to " + path + ": " + Errno();
+    return {};
+  }
+  SetTimeouts(fd.get(), timeout_s);
+  return fd;
+}
+
+bool PeerOf(int sock, Peer* peer, std::string* error) {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+    *error = "SO_PEERCRED: " + Errno();
+    return false;
+  }
+  peer->pid = cred.pid;
+  peer->uid = cred.uid;
+  peer->gid = cred.gid;
+  passwd pw, *found = nullptr;
+  std::vector<char> buf(16384);
+  if (getpwuid_r(cred.uid, &pw, buf.data(), buf.size(), &found) == 0 && found)
+    peer->user = pw.pw_name;
+  else
+    peer->user = std::to_string(cred.uid);
+  return true;
+}
+
+bool PeerHasGroup(const Peer& peer, gid_t gid) {
+  if (peer.gid == gid) return true;
+  passwd pw, *found = nullptr;
+  std::vector<char> buf(16384);
+  if (getpwuid_r(peer.uid, &pw, buf.data(), buf.size(), &found) != 0 || !found) return false;
+  int n = 64;
+  std::vector<gid_t> groups(n);
+  if (getgrouplist(pw.pw_name, pw.pw_gid, groups.data(), &n) < 0) {
+    groups.resize(n);
+    if (getgrouplist(pw.pw_name, pw.pw_gid, groups.data(), &n) < 0) return false;
+  }
+  for (int i = 0; i < n; i++)
+    if (groups[i] == gid) return true;
+  return false;
+}
+
+bool LookupGroup(const std::string& name, gid_t* gid) {
+  group gr, *found = nullptr;
+  std::vector<char> buf(16384);
+  if (getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &found) != 0 || !found) return false;
+  *gid = gr.gr_gid;
+  return true;
+}
+
+}  // namespace spamwall::proto

@@ -1,0 +1,178 @@
+#include "control/protocol/wire.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+
+#include <cstring>
+
+namespace spamwall::proto {
+
+namespace {
+
+constexpr char kMagic[4] = {'S', 'W', 'C', 'P'};
+
+uint16_t Get16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | p[1] << 8); }
+uint32_t Get32(const uint8_t* p) {
+  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
+}
+void Put16(uint8_t* p, uint16_t v) { p[0] = v & 0xff, p[1] = v >> 8; }
+void Put32(uint8_t* p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+std::string Errno(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+
+// Reads exactly n bytes; *got says how many arrived. The first recvmsg may
+// carry a file descriptor. Returns false on EOF, timeout or error.
+bool ReadFully(int sock, uint8_t* buf, size_t n, size_t* got, UniqueFd* fd, std::string* error) {
+  *got = 0;
+  while (*got < n) {
+    iovec iov{buf + *got, n - *got};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    if (fd) {
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof control;
+    }
+    ssize_t r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      *error = errno == EAGAIN || errno == EWOULDBLOCK ? "timed out" : Errno("recv");
+      return false;
+    }
+    if (fd) {
+      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < count; i++) {
+          int received;
+          std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+          if (!fd->valid()) fd->Reset(received);  // one at most; close extras
+          else ::close(received);
+        }
+      }
+    }
+    if (r == 0) {
+      *error = "the peer closed the connection";
+      return false;
+    }
+    *got += static_cast<size_t>(r);
+  }
+  return true;
+}
+
+}  // namespace
+
+ReadResult ReadMessage(int sock, Message* out, std::string* error, uint32_t max_body) {
+  *out = Message{};
+  uint8_t h[kHeaderBytes];
+  size_t got = 0;
+  if (!ReadFully(sock, h, sizeof h, &got, &out->fd, error)) {
+    if (got == 0 && *error == "the peer closed the connection") return ReadResult::kClosed;
+    *error = "truncated request: " + std::to_string(got) + " of " + std::to_string(kHeaderBytes) +
+             " header bytes (" + *error + ")";
+    return ReadResult::kBadHeader;
+  }
+  if (std::memcmp(h, kMagic, 4) != 0) {
+    *error = "not a spamwall control message (bad magic; expected \"SWCP\")";
+    return ReadResult::kBadHeader;
+  }
+  const uint16_t version = Get16(h + 4), flags = Get16(h + 6);
+  const uint32_t length = Get32(h + 8);
+  if (version != kProtocolVersion) {
+    *error = "protocol version " + std::to_string(version) + " is not supported (this side speaks " +
+             std::to_string(kProtocolVersion) + ")";
+    return ReadResult::kBadHeader;
+  }
+  if (length > max_body) {
+    *error = "request of " + std::to_string(length) + " bytes exceeds the limit of " +
+             std::to_string(max_body) + " bytes";
+    return ReadResult::kBadHeader;
+  }
+  std::string body(length, '\0');
+  if (!ReadFully(sock, reinterpret_cast<uint8_t*>(body.data()), length, &got, nullptr, error)) {
+    *error = "truncated request: " + std::to_string(got) + " of " + std::to_string(length) +
+             " body bytes (" + *error + ")";
+    return ReadResult::kBadHeader;
+  }
+  if ((flags & kFlagFd) && !out->fd.valid()) {
+    *error = "the header announces a file descriptor but none arrived";
+    return ReadResult::kBadBody;
+  }
+  if (!(flags & kFlagFd)) out->fd.Reset();
+  out->body = nlohmann::json::parse(body, nullptr, false);
+  if (out->body.is_discarded()) {
+    *error = "malformed request: the body is not valid JSON";
+    return ReadResult::kBadBody;
+  }
+  if (!out->body.is_object()) {
+    *error = "malformed request: the body must be a JSON object";
+    return ReadResult::kBadBody;
+  }
+  return ReadResult::kOk;
+}
+
+bool WriteMessage(int sock, const nlohmann::json& body, int fd, std::string* error) {
+  const std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (text.size() > UINT32_MAX) {
+    *error = "message too large";
+    return false;
+  }
+  uint8_t h[kHeaderBytes] = {};
+  std::memcpy(h, kMagic, 4);
+  Put16(h + 4, kProtocolVersion);
+  Put16(h + 6, fd >= 0 ? kFlagFd : 0);
+  Put32(h + 8, static_cast<uint32_t>(text.size()));
+  iovec iov[2] = {{h, sizeof h}, {const_cast<char*>(text.data()), text.size()}};
+  size_t total = sizeof h + text.size(), sent = 0;
+  bool fd_sent = fd < 0;
+  while (sent < total) {
+    // Skip what was sent already across the two buffers.
+    iovec part[2];
+    int parts = 0;
+    size_t skip = sent;
+    for (auto& v : iov) {
+      if (skip >= v.iov_len) {
+        skip -= v.iov_len;
+        continue;
+      }
+      part[parts++] = {static_cast<char*>(v.iov_base) + skip, v.iov_len - skip};
+      skip = 0;
+    }
+    msghdr msg{};
+    msg.msg_iov = part;
+    msg.msg_iovlen = parts;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    if (!fd_sent) {
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof control;
+      cmsghdr* c = CMSG_FIRSTHDR(&msg);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(sizeof(int));
+      std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    }
+    ssize_t r = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      *error = errno == EAGAIN || errno == EWOULDBLOCK ? "send timed out" : Errno("send");
+      return false;
+    }
+    fd_sent = true;
+    sent += static_cast<size_t>(r);
+  }
+  return true;
+}
+
+nlohmann::json OkReply(const nlohmann::json& id, nlohmann::json result) {
+  return {{"id", id}, {"ok", true}, {"result", std::move(result)}};
+}
+
+nlohmann::json ErrorReply(const nlohmann::json& id, const std::string& code,
+                          const std::string& message) {
+  return {{"id", id}, {"ok", false}, {"error", {{"code", code}, {"message", message}}}};
+}
+
+}  // namespace spamwall::proto
