@@ -23,6 +23,8 @@ class PortSet {
  public:
   void Add(uint16_t port) { bits_[port >> 6] |= uint64_t{1} << (port & 63); }
   bool Has(uint16_t port) const { return (bits_[port >> 6] >> (port & 63)) & 1; }
+  std::array<uint64_t, 1024>& bits() { return bits_; }  // for the policy image
+  const std::array<uint64_t, 1024>& bits() const { return bits_; }
 
  private:
   std::array<uint64_t, 1024> bits_{};
@@ -41,6 +43,9 @@ struct CompiledPolicy {
   // (stride_trie.h); the tries themselves are dropped after compilation.
   CompiledPolicy(const Ipv4Table& v4_source, const Ipv6Table& v6_source)
       : v4(v4_source), v6(v6_source) {}
+  // From tables checked by Poptrie::ValidateStorage (a policy image).
+  CompiledPolicy(const Ipv4Poptrie::Storage& v4_tables, const Ipv6Poptrie::Storage& v6_tables)
+      : v4(v4_tables), v6(v6_tables) {}
 
   uint64_t generation = 0;
   PolicyMode mode = PolicyMode::kEnforce;

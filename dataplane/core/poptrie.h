@@ -27,6 +27,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "dataplane/core/stride_trie.h"
 
@@ -58,6 +59,22 @@ class Poptrie {
 
   template <int R>
   explicit Poptrie(const StrideTrie<kKeyBits, R>& source);
+
+  // The tables as they lie in memory: what a policy image (policy_image.h)
+  // carries from the compiler's process to the dataplane's.
+  struct Storage {
+    const uint32_t* direct;  // 2^16 entries
+    const uint8_t* blob;     // slot_count 32-byte slots, then leaf_count runs
+    size_t slot_count;
+    size_t leaf_count;
+  };
+  Storage storage() const { return {direct_, blob_, slot_count_, leaf_count_}; }
+  // A copy of tables built elsewhere; they must have passed ValidateStorage.
+  explicit Poptrie(const Storage& tables);
+  // Checks tables from outside the process: every slot and byte any lookup
+  // can reach lies inside them, so that a corrupt image cannot make a worker
+  // read out of bounds. Linear in the size of the tables.
+  static bool ValidateStorage(const Storage& tables, std::string* error);
   Poptrie(const Poptrie&) = delete;
   Poptrie& operator=(const Poptrie&) = delete;
   ~Poptrie();
