@@ -8,9 +8,11 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "dataplane/core/packet_parse.h"
 #include "dataplane/core/poptrie.h"
+#include "dataplane/core/poptrie_builder.h"
 #include "dataplane/core/stride_trie.h"
 #include "dataplane/core/verdict_rules.h"
 
@@ -39,8 +41,14 @@ struct PolicySummary {
 };
 
 struct CompiledPolicy {
-  // The tables are compressed copies of the painted tries the compiler built
-  // (stride_trie.h); the tries themselves are dropped after compilation.
+  // What the compiler builds: each family's prefixes, sorted and merged
+  // (poptrie_builder.h), straight into the lookup tables. Throws
+  // PoptrieNodeLimit past max_nodes nodes in a family.
+  CompiledPolicy(const std::vector<PoptriePrefix>& v4_prefixes,
+                 const std::vector<PoptriePrefix>& v6_prefixes, size_t max_nodes)
+      : v4(v4_prefixes.data(), v4_prefixes.size(), max_nodes),
+        v6(v6_prefixes.data(), v6_prefixes.size(), max_nodes) {}
+  // Compressed copies of painted tries (stride_trie.h): the same tables.
   CompiledPolicy(const Ipv4Table& v4_source, const Ipv6Table& v6_source)
       : v4(v4_source), v6(v6_source) {}
   // From tables checked by Poptrie::ValidateStorage (a policy image).

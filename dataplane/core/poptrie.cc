@@ -10,6 +10,8 @@
 #endif
 
 #include "dataplane/core/anon_mapping.h"
+#include "dataplane/core/growable_mapping.h"
+#include "dataplane/core/poptrie_builder.h"
 
 namespace spamwall {
 
@@ -25,25 +27,28 @@ struct Slot {
 };
 static_assert(sizeof(Slot) == sizeof(Quarter));
 
+// Compresses 256-entry nodes (StrideTrie's entry encoding) from a Source:
+//   bool Group(uint32_t d, uint8_t* leaf, const uint32_t** entries): the /16
+//       d, a leaf value or the entries of its key byte 2;
+//   const uint32_t* Child(uint32_t entry, int byte): the entries of key
+//       byte `byte` behind a child entry of the node made last at byte - 1.
+template <typename Source>
 struct Builder {
-  const uint32_t* source_nodes;
+  Source* source;
   int last_byte;                 // the key byte of the last level
-  std::vector<Slot> slots;       // quarters and small nodes
-  std::vector<uint8_t> is_quarter;
-  std::vector<uint8_t> leaves;
-  std::vector<uint32_t> leaf_base;  // per quarter: its runs in `leaves`, if not inline
+  GrowableMapping block;         // the slots (quarters and small nodes): the table's block
+  size_t slot_count = 0;
+  std::vector<uint8_t> leaves;   // runs of the quarters that hold more than kInlineLeaves
+  std::vector<uint32_t> spilled;  // those quarters: leaf_off is into `leaves` until Finish
+
+  Slot* slots() const { return reinterpret_cast<Slot*>(block.data()); }
 
   uint32_t Alloc(size_t count) {  // `count` consecutive slots; the first's index
-    size_t first = slots.size();
-    slots.resize(first + count);
-    is_quarter.resize(slots.size());
-    leaf_base.resize(slots.size());
-    if (slots.size() > (size_t{1} << 31)) throw std::length_error("Poptrie: too many nodes");
+    size_t first = slot_count;
+    slot_count += count;
+    if (slot_count > (size_t{1} << 31)) throw std::length_error("Poptrie: too many nodes");
+    block.Reserve(slot_count * sizeof(Slot));
     return static_cast<uint32_t>(first);
-  }
-
-  const uint32_t* SourceNode(uint32_t e) const {
-    return source_nodes + static_cast<size_t>(e & ~kSourceChild) * 256;
   }
 
   // A last-byte node (no children) into slot `at`.
@@ -59,14 +64,14 @@ struct Builder {
       s.bytes[0] = static_cast<uint8_t>(n);
       for (uint32_t r = 1; r < n; r++) s.bytes[r] = starts[r];  // unused: 0, never above a byte
       for (uint32_t r = 0; r < n; r++) s.bytes[16 + r] = values[r];
-      slots[at] = s;
+      slots()[at] = s;
       return;
     }
     uint32_t full = Alloc(4);
     Fill(full, e, last_byte);
     Slot s{};
     std::memcpy(&s.bytes[16], &full, sizeof full);  // byte 0 stays 0
-    slots[at] = s;
+    slots()[at] = s;
   }
 
   // A node of key byte `byte` into slots `at`..`at + 3`, from 256 source
@@ -78,42 +83,86 @@ struct Builder {
       uint64_t child = 0, leaf = 0;
       uint8_t runs[64];
       uint32_t nruns = 0;
-      const uint32_t* kids[64];
+      uint32_t kids[64];
       uint32_t nkids = 0;
-      for (int i = 0; i < 64; i++) {
-        if (s[i] & kSourceChild) {
-          child |= uint64_t{1} << i;
-          kids[nkids++] = SourceNode(s[i]);
-          continue;
-        }
-        // A run: leaf entries of one value, child entries between them aside.
-        uint8_t v = static_cast<uint8_t>(s[i]);
-        if (nruns == 0 || v != runs[nruns - 1]) {
-          leaf |= uint64_t{1} << i;
-          runs[nruns++] = v;
+      // Most quarters hold one value around a few children (or none): found
+      // with flat loops the compiler vectorises, before the general one.
+      for (int i = 0; i < 64; i++) child |= uint64_t{s[i] >> 31} << i;
+      if (child != ~uint64_t{0}) {
+        const int first = __builtin_ctzll(~child);
+        const uint32_t v = s[first];
+        uint32_t same = 1;
+        for (int i = 0; i < 64; i++) same &= (s[i] == v) | (s[i] >> 31);
+        if (same) {
+          leaf = uint64_t{1} << first;
+          runs[nruns++] = static_cast<uint8_t>(v);
+        } else {
+          for (int i = 0; i < 64; i++) {
+            if (s[i] & kSourceChild) continue;
+            // A run: leaf entries of one value, child entries between them aside.
+            uint8_t x = static_cast<uint8_t>(s[i]);
+            if (nruns == 0 || x != runs[nruns - 1]) {
+              leaf |= uint64_t{1} << i;
+              runs[nruns++] = x;
+            }
+          }
         }
       }
+      for (uint64_t m = child; m; m &= m - 1) kids[nkids++] = s[__builtin_ctzll(m)];
       uint32_t base = nkids ? Alloc(size_t{nkids} * (small_kids ? 1 : 4)) : 0;
       size_t qi = size_t{at} + k;
       Quarter q{};
       q.child = child;
       q.leaf = leaf;
       q.child_quarter = base;
+      // The runs as a byte offset in the block: inline, or (after Finish)
+      // in the leaf array after the slots. Over 4 GiB is refused at the end.
       if (nruns <= kInlineLeaves) {
         std::memcpy(q.inline_leaves, runs, nruns);
+        q.leaf_off = static_cast<uint32_t>(qi * sizeof(Quarter) + offsetof(Quarter, inline_leaves));
       } else {
-        leaf_base[qi] = static_cast<uint32_t>(leaves.size());
+        q.leaf_off = static_cast<uint32_t>(leaves.size());
+        spilled.push_back(static_cast<uint32_t>(qi));
         leaves.insert(leaves.end(), runs, runs + nruns);
       }
-      std::memcpy(&slots[qi], &q, sizeof q);
-      is_quarter[qi] = 1;
+      std::memcpy(&slots()[qi], &q, sizeof q);
       for (uint32_t c = 0; c < nkids; c++) {
+        const uint32_t* kid = source->Child(kids[c], byte + 1);
         if (small_kids)
-          FillSmall(base + c, kids[c]);
+          FillSmall(base + c, kid);
         else
-          Fill(base + 4 * c, kids[c], byte + 1);
+          Fill(base + 4 * c, kid, byte + 1);
       }
     }
+  }
+};
+
+// The painted trie as a Source.
+struct TrieSource {
+  const uint32_t* root;
+  int group_bits;  // root bits beyond the direct 16: 0 or 8
+  const uint32_t* nodes;
+  const uint64_t* painted16;
+
+  bool Group(uint32_t d, uint8_t* leaf, const uint32_t** entries) const {
+    if (!((painted16[d >> 6] >> (d & 63)) & 1)) {  // nothing painted: all zeros
+      *leaf = 0;
+      return false;
+    }
+    if (group_bits == 0) {
+      uint32_t e = root[d];
+      if (!(e & kSourceChild)) {
+        *leaf = static_cast<uint8_t>(e);
+        return false;
+      }
+      *entries = Child(e, 2);
+      return true;
+    }
+    *entries = root + (size_t{d} << group_bits);
+    return true;
+  }
+  const uint32_t* Child(uint32_t e, int) const {
+    return nodes + static_cast<size_t>(e & ~kSourceChild) * 256;
   }
 };
 
@@ -166,26 +215,28 @@ inline uint8_t SmallLeaf(const uint8_t* blob, uint32_t at, uint32_t byte) {
 template <int kKeyBits>
 void Poptrie<kKeyBits>::Build(const uint32_t* root, int root_bits, const uint32_t* nodes,
                               const uint64_t* painted16) {
-  Builder b{nodes, kKeyBytes - 1, {}, {}, {}, {}};
+  TrieSource source{root, root_bits - kDirectBits, nodes, painted16};
+  BuildFrom(&source);
+}
+
+template <int kKeyBits>
+Poptrie<kKeyBits>::Poptrie(const PoptriePrefix* sorted, size_t n, size_t max_nodes) {
+  PrefixNodeSource source(sorted, n, kKeyBytes, max_nodes);
+  BuildFrom(&source);
+}
+
+template <int kKeyBits>
+template <typename Source>
+void Poptrie<kKeyBits>::BuildFrom(Source* source) {
+  Builder<Source> b{source, kKeyBytes - 1, {}, 0, {}, {}};
   std::vector<uint32_t> direct(size_t{1} << kDirectBits);
-  const int group_bits = root_bits - kDirectBits;  // 0 or 8
-  for (size_t d = 0; d < direct.size(); d++) {
-    if (!((painted16[d >> 6] >> (d & 63)) & 1)) {  // nothing painted: all zeros
-      direct[d] = kDirectLeaf;
+  for (uint32_t d = 0; d < direct.size(); d++) {
+    uint8_t leaf = 0;
+    const uint32_t* g = nullptr;
+    if (!source->Group(d, &leaf, &g)) {
+      direct[d] = kDirectLeaf | leaf;
       continue;
     }
-    if (group_bits == 0) {
-      uint32_t e = root[d];
-      if (!(e & kSourceChild)) {
-        direct[d] = kDirectLeaf | (e & 0xff);
-      } else {
-        uint32_t at = b.Alloc(4);
-        direct[d] = at;
-        b.Fill(at, b.SourceNode(e), 2);
-      }
-      continue;
-    }
-    const uint32_t* g = root + (d << group_bits);
     bool uniform = !(g[0] & kSourceChild);
     for (int i = 1; i < 256 && uniform; i++) uniform = g[i] == g[0];
     if (uniform) {
@@ -196,28 +247,21 @@ void Poptrie<kKeyBits>::Build(const uint32_t* root, int root_bits, const uint32_
       b.Fill(at, g, 2);
     }
   }
-  slot_count_ = b.slots.size();
+  slot_count_ = b.slot_count;
   leaf_count_ = b.leaves.size();
   const size_t slot_bytes = slot_count_ * sizeof(Slot);
-  // The runs of a quarter as a byte offset in the block: inline, or in the
-  // leaf array after the slots.
   if (blob_bytes() > UINT32_MAX) throw std::length_error("Poptrie: over 4 GiB");
-  for (size_t qi = 0; qi < slot_count_; qi++) {
-    if (!b.is_quarter[qi]) continue;
+  for (uint32_t qi : b.spilled) {
     Quarter q;
-    std::memcpy(&q, &b.slots[qi], sizeof q);
-    q.leaf_off = static_cast<uint32_t>(__builtin_popcountll(q.leaf) <= kInlineLeaves
-                                           ? qi * sizeof(Quarter) + offsetof(Quarter, inline_leaves)
-                                           : slot_bytes + b.leaf_base[qi]);
-    std::memcpy(&b.slots[qi], &q, sizeof q);
+    std::memcpy(&q, &b.slots()[qi], sizeof q);
+    q.leaf_off += static_cast<uint32_t>(slot_bytes);
+    std::memcpy(&b.slots()[qi], &q, sizeof q);
   }
+  b.block.Reserve(blob_bytes());
+  if (leaf_count_) std::memcpy(b.block.data() + slot_bytes, b.leaves.data(), leaf_count_);
   direct_ = static_cast<uint32_t*>(MapAnonymous(direct.size() * sizeof(uint32_t)));
   std::memcpy(direct_, direct.data(), direct.size() * sizeof(uint32_t));
-  blob_ = static_cast<uint8_t*>(MapAnonymous(blob_bytes()));
-  if (blob_) {
-    std::memcpy(blob_, static_cast<const void*>(b.slots.data()), slot_bytes);
-    if (leaf_count_) std::memcpy(blob_ + slot_bytes, b.leaves.data(), leaf_count_);
-  }
+  blob_ = b.block.Release(blob_bytes());
 }
 
 template <int kKeyBits>

@@ -33,6 +33,8 @@
 
 namespace spamwall {
 
+struct PoptriePrefix;  // poptrie_builder.h
+
 // 64 entries of a node (see above); 32 bytes, so never across a cache line.
 struct alignas(32) PoptrieQuarter {
   static constexpr uint32_t kInlineLeaves = 8;
@@ -59,6 +61,10 @@ class Poptrie {
 
   template <int R>
   explicit Poptrie(const StrideTrie<kKeyBits, R>& source);
+  // Straight from n prefixes sorted and merged by SortAndMergePrefixes
+  // (poptrie_builder.h), without a painted trie: the same tables. Throws
+  // PoptrieNodeLimit past max_nodes nodes of the StrideTrie it replaces.
+  Poptrie(const PoptriePrefix* sorted, size_t n, size_t max_nodes);
 
   // The tables as they lie in memory: what a policy image (policy_image.h)
   // carries from the compiler's process to the dataplane's.
@@ -92,6 +98,8 @@ class Poptrie {
  private:
   // painted16: one bit per /16 that holds anything but zeros.
   void Build(const uint32_t* root, int root_bits, const uint32_t* nodes, const uint64_t* painted16);
+  template <typename Source>
+  void BuildFrom(Source* source);  // poptrie.cc: a source of 256-entry nodes
 
   size_t blob_bytes() const { return slot_count_ * sizeof(Quarter) + leaf_count_; }
 
