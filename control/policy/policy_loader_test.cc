@@ -127,6 +127,39 @@ TEST(PolicyLoaderTest, PrefixFilesReportTheirOwnLines) {
   fs::remove_all(dir);
 }
 
+// CRLF endings, tabs, comments, no final newline, a rarer address form
+// (IPv4 tail) and errors: lines and messages as ParsePrefix gives them.
+TEST(PolicyLoaderTest, PrefixFileLineForms) {
+  fs::path dir = fs::temp_directory_path() / ("spamwall-policy-forms-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "c.txt", std::ios::binary)
+      << "10.0.0.0/8\r\n\t192.0.2.0/24\t# tab\r\n\r\n::ffff:192.0.2.1/128\n10.0.0.1/8\n"
+         "2001:db8::/129\n#only a comment\n  198.51.100.7";
+  std::ofstream(dir / "p.yaml") << "version: 1\ninternal: {file: c.txt}\n";
+  Diagnostics diag;
+  EXPECT_FALSE(LoadPolicyFile((dir / "p.yaml").string(), &diag).has_value());
+  std::string r = diag.ToString();
+  EXPECT_EQ(diag.errors.size(), 2u) << r;
+  EXPECT_NE(r.find("c.txt:5:1: malformed prefix in internal: '10.0.0.1/8': host bits set (did you mean "
+                   "10.0.0.0/8?)"), std::string::npos) << r;
+  EXPECT_NE(r.find("c.txt:6:1: malformed prefix in internal: '2001:db8::/129': prefix length must be 0..128"),
+            std::string::npos) << r;
+
+  std::ofstream(dir / "c.txt", std::ios::binary)
+      << "10.0.0.0/8\r\n\t192.0.2.0/24\t# tab\r\n\r\n::ffff:192.0.2.1/128\n#x\n  198.51.100.7";
+  Diagnostics ok;
+  auto p = LoadPolicyFile((dir / "p.yaml").string(), &ok);
+  ASSERT_TRUE(p.has_value()) << ok.ToString();
+  ASSERT_EQ(p->internal.size(), 4u);
+  EXPECT_EQ(FormatPrefix(p->internal[1].prefix), "192.0.2.0/24");
+  EXPECT_EQ(p->internal[1].loc.line, 2u);
+  EXPECT_EQ(FormatPrefix(p->internal[2].prefix), "::ffff:192.0.2.1/128");
+  EXPECT_EQ(p->internal[2].loc.line, 4u);
+  EXPECT_EQ(FormatPrefix(p->internal[3].prefix), "198.51.100.7/32");
+  EXPECT_EQ(p->internal[3].loc.line, 6u);
+  fs::remove_all(dir);
+}
+
 TEST(PolicyLoaderTest, MissingPolicyFile) {
   Diagnostics diag;
   EXPECT_FALSE(LoadPolicyFile("/nonexistent/policy.yaml", &diag).has_value());

@@ -20,6 +20,7 @@ class GrowableMapping {
   // At least `bytes` usable from data(); data() may move. Throws std::bad_alloc.
   void Reserve(size_t bytes);
   uint8_t* data() const { return data_; }
+  size_t capacity() const { return capacity_; }
 
   // Gives the mapping away, trimmed to `bytes` (rounded up to pages): the
   // caller unmaps it with UnmapAnonymous(p, bytes). nullptr when bytes is 0.
