@@ -1,0 +1,385 @@
+// controld's commands (docs/control-protocol.md, "spamwall-controld"): the
+// dispatch, argument checks, and the audit record of every mutating request.
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+
+#include "control/controld/controller.h"
+#include "control/controld/policy_diff.h"
+#include "control/policy/policy_loader.h"
+
+namespace spamwall::controld {
+
+using proto::Reply;
+using proto::Request;
+
+namespace {
+
+double MsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+Reply BadArgs(const std::string& m) { return Reply::Error(proto::kBadRequest, m); }
+
+// A required string argument.
+bool StringArg(const Request& r, const char* key, std::string* out, Reply* bad) {
+  if (!r.args.contains(key) || !r.args[key].is_string()) {
+    *bad = BadArgs(r.cmd + ": argument '" + key + "' (a string) is required");
+    return false;
+  }
+  *out = r.args[key].get<std::string>();
+  return true;
+}
+
+bool PathArg(const Request& r, std::string* path, Reply* bad) {
+  if (!StringArg(r, "path", path, bad)) return false;
+  if (path->empty() || (*path)[0] != '/') {
+    *bad = BadArgs(r.cmd + ": 'path' must be absolute (spamwallctl resolves it), not '" + *path + "'");
+    return false;
+  }
+  return true;
+}
+
+nlohmann::json SummaryJson(const PolicySummary& s) {
+  return {{"consumer", s.consumer},
+          {"business", s.business},
+          {"internal", s.internal},
+          {"mx_servers", s.mx_servers},
+          {"authorized_relays", s.authorized_relays},
+          {"quarantine", s.quarantine},
+          {"exemptions_active", s.exemptions_active},
+          {"exemptions_expired", s.exemptions_expired},
+          {"smtp_ports", s.smtp_ports},
+          {"submission_ports", s.submission_ports},
+          {"prefixes_v4", s.distinct_prefixes_v4},
+          {"prefixes_v6", s.distinct_prefixes_v6}};
+}
+
+const std::map<std::string, bool>& Commands() {
+  // name -> mutating (audited, serialized)
+  static const std::map<std::string, bool> m = {
+      {"hello", false},          {"policy.check", false},     {"policy.push", true},
+      {"policy.rollback", true}, {"policy.show", false},      {"stats", false},
+      {"quarantine.add", true},  {"quarantine.del", true},    {"quarantine.list", false},
+      {"exempt.add", true},      {"exempt.del", true},        {"exempt.list", false},
+      {"mode.set", true},        {"audit.tail", false}};
+  return m;
+}
+
+}  // namespace
+
+Reply Controller::Handle(Request& r) {
+  auto it = Commands().find(r.cmd);
+  if (it == Commands().end()) {
+    std::string known;
+    for (const auto& [name, _] : Commands()) known += (known.empty() ? "" : ", ") + name;
+    return BadArgs("unknown command '" + r.cmd + "' (known: " + known + ")");
+  }
+  if (!it->second) {
+    if (r.cmd == "hello")
+      return Reply::Ok({{"process", "spamwall-controld"}, {"protocol", 1}, {"pid", getpid()},
+                        {"generation", Counters().generation}});
+    if (r.cmd == "stats") return Stats();
+    if (r.cmd == "audit.tail") return AuditTail(r);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (r.cmd == "policy.check") return PolicyCheck(r);
+    if (r.cmd == "policy.show") return PolicyShow();
+    if (r.cmd == "quarantine.list") return ListQuarantine();
+    return ListExemptions();
+  }
+
+  // Mutating: one at a time, and every one audited, accepted or refused.
+  std::lock_guard<std::mutex> lock(mu_);
+  pending_user_ = r.peer.user;
+  nlohmann::json changes = nlohmann::json::object();
+  Reply reply;
+  if (r.cmd == "policy.push") reply = PolicyPush(r, &changes);
+  else if (r.cmd == "policy.rollback") reply = PolicyRollback(r, &changes);
+  else if (r.cmd == "quarantine.add" || r.cmd == "quarantine.del")
+    reply = QuarantineAddDel(r, r.cmd == "quarantine.add", &changes);
+  else if (r.cmd == "exempt.add" || r.cmd == "exempt.del")
+    reply = ExemptAddDel(r, r.cmd == "exempt.add", &changes);
+  else reply = ModeSet(r, &changes);
+
+  AuditRecord rec;
+  rec.time = std::chrono::system_clock::now();
+  rec.peer = r.peer;
+  rec.cmd = r.cmd;
+  rec.args = r.args;
+  rec.result = reply.ok() ? "ok" : reply.code + ": " + reply.message;
+  rec.generation = current_ ? current_->generation : 0;
+  rec.changes = changes;
+  std::string error;
+  if (!audit_->Append(rec, &error)) fprintf(stderr, "spamwall-controld: %s\n", error.c_str());
+  return reply;
+}
+
+Reply Controller::PolicyCheck(const Request& r) {
+  std::string path;
+  Reply bad;
+  if (!PathArg(r, &path, &bad)) return bad;
+  Diagnostics diag;
+  std::optional<Policy> file = LoadPolicyFile(path, &diag);
+  nlohmann::json res = {{"path", path}};
+  auto list = [](const std::vector<Diagnostic>& v) {
+    nlohmann::json a = nlohmann::json::array();
+    for (const auto& d : v) a.push_back(d.ToString());
+    return a;
+  };
+  Built built;
+  if (file) {
+    Reply refusal;
+    if (Build(*file, overlay_, path, &built, &refusal)) {
+      res["valid"] = true;
+      res["errors"] = nlohmann::json::array();
+      nlohmann::json warnings = list(diag.warnings);
+      for (const auto& w : built.record.warnings) warnings.push_back(w);
+      res["warnings"] = warnings;
+      res["diff"] = PolicyDiff(current_ ? &current_->merged : nullptr, built.record.merged);
+      res["summary"] = SummaryJson(built.record.summary);
+      res["compile_ms"] = built.compile_ms;
+      return Reply::Ok(res);
+    }
+    // Build failures are resource limits or an invalid overlay: one message.
+    res["valid"] = false;
+    res["errors"] = nlohmann::json::array({refusal.message});
+    res["warnings"] = list(diag.warnings);
+    return Reply::Ok(res);
+  }
+  res["valid"] = false;
+  res["errors"] = list(diag.errors);
+  res["warnings"] = list(diag.warnings);
+  return Reply::Ok(res);
+}
+
+Reply Controller::PolicyPush(const Request& r, nlohmann::json* changes) {
+  std::string path;
+  Reply bad;
+  if (!PathArg(r, &path, &bad)) return bad;
+  const auto t0 = std::chrono::steady_clock::now();
+  Diagnostics diag;
+  std::optional<Policy> file = LoadPolicyFile(path, &diag);
+  const double load_ms = MsSince(t0);
+  if (!file) {
+    counters_.pushes["refused"]++;
+    std::string s = "policy refused:";
+    for (const auto& e : diag.errors) s += "\n" + e.ToString();
+    return Reply::Error(proto::kRefused, s);
+  }
+  Built built;
+  Reply refusal;
+  if (!Build(*file, overlay_, path, &built, &refusal)) {
+    counters_.pushes["refused"]++;
+    return refusal;
+  }
+  for (const auto& w : diag.warnings) built.record.warnings.insert(built.record.warnings.begin(), w.ToString());
+  nlohmann::json diff = PolicyDiff(current_ ? &current_->merged : nullptr, built.record.merged);
+  nlohmann::json dp;
+  if (!Send(built.record, "spamwallctl policy push " + path + " by " + r.peer.user, &dp, &refusal))
+    return refusal;
+  const double total_ms = MsSince(t0);
+  counters_.last_push_seconds = total_ms / 1000;
+  *changes = ChangedLists(diff);
+  return Reply::Ok({{"generation", current_->generation},
+                    {"previous_generation", previous_ ? previous_->generation : 0},
+                    {"source", path},
+                    {"load_ms", load_ms},
+                    {"compile_ms", built.compile_ms},
+                    {"image_ms", built.image_ms},
+                    {"dataplane", dp},
+                    {"total_ms", total_ms},
+                    {"warnings", current_->warnings},
+                    {"changes", *changes}});
+}
+
+Reply Controller::PolicyRollback(const Request&, nlohmann::json* changes) {
+  if (!previous_) return Reply::Error(proto::kRefused, "no previous generation to roll back to");
+  const auto t0 = std::chrono::steady_clock::now();
+  PolicyRecord back = *previous_;
+  const uint64_t from = current_->generation, restored = back.generation;
+  nlohmann::json diff = PolicyDiff(&current_->merged, back.merged);
+  nlohmann::json dp;
+  Reply refusal;
+  if (!Send(back, "spamwallctl policy rollback to generation " + std::to_string(restored) +
+                      " by " + pending_user_, &dp, &refusal))
+    return refusal;
+  // The overlay goes back with the policy it was compiled with.
+  overlay_ = current_->overlay;
+  std::string error;
+  if (!SaveOverlay(OverlayPath(), overlay_, &error))
+    fprintf(stderr, "spamwall-controld: %s\n", error.c_str());
+  counters_.last_push_seconds = MsSince(t0) / 1000;
+  *changes = ChangedLists(diff);
+  return Reply::Ok({{"generation", current_->generation},
+                    {"rolled_back_from", from},
+                    {"restored_generation", restored},
+                    {"source", current_->source},
+                    {"dataplane", dp},
+                    {"total_ms", MsSince(t0)},
+                    {"changes", *changes}});
+}
+
+nlohmann::json Controller::RecordJson(const PolicyRecord& r) const {
+  return {{"generation", r.generation}, {"source", r.source},
+          {"mode", ModeName(r.merged.mode)}, {"pushed_by", r.pushed_by},
+          {"pushed_at", r.pushed_at},   {"on_dataplane", r.on_dataplane},
+          {"summary", SummaryJson(r.summary)}, {"warnings", r.warnings}};
+}
+
+Reply Controller::PolicyShow() {
+  nlohmann::json res = {{"current", current_ ? RecordJson(*current_) : nlohmann::json(nullptr)},
+                        {"previous", previous_ ? RecordJson(*previous_) : nlohmann::json(nullptr)},
+                        {"overlay", OverlayToJson(overlay_)},
+                        {"dataplane_socket", link_->path()}};
+  nlohmann::json reply;
+  std::string error;
+  if (link_->Call("policy.show", nlohmann::json::object(), &reply, &error) && reply.value("ok", false))
+    res["dataplane"] = reply["result"];
+  else
+    res["dataplane_error"] = error.empty() ? proto::ReplyError(reply) : error;
+  return Reply::Ok(res);
+}
+
+Reply Controller::Stats() {
+  nlohmann::json reply;
+  std::string error;
+  if (!link_->Call("stats", nlohmann::json::object(), &reply, &error))
+    return Reply::Error(proto::kUnavailable, error);
+  if (!reply.value("ok", false))
+    return Reply::Error(proto::kInternal, "the dataplane answered stats with: " + proto::ReplyError(reply));
+  nlohmann::json res = reply["result"];
+  StatsSample s = sampler_ ? sampler_->Last() : StatsSample{};
+  res["packets_per_s"] = s.packets_per_s;
+  res["controld_generation"] = Counters().generation;
+  return Reply::Ok(res);
+}
+
+Reply Controller::OverlayChange(const Request& r, Overlay next, nlohmann::json* changes) {
+  if (!current_)
+    return Reply::Error(proto::kRefused,
+                        "no policy is loaded yet: push one first (spamwallctl policy push FILE)");
+  const auto t0 = std::chrono::steady_clock::now();
+  Built built;
+  Reply refusal;
+  if (!Build(current_->file_policy, next, current_->source, &built, &refusal)) return refusal;
+  nlohmann::json diff = PolicyDiff(&current_->merged, built.record.merged);
+  nlohmann::json dp;
+  // Nothing is kept unless the dataplane took it: overlay_ changes only now.
+  if (!Send(built.record, "spamwallctl " + r.cmd + " " + r.args.dump() + " by " + r.peer.user, &dp,
+            &refusal))
+    return refusal;
+  overlay_ = std::move(next);
+  std::string error;
+  if (!SaveOverlay(OverlayPath(), overlay_, &error))
+    return Reply::Error(proto::kInternal, "applied as generation " + std::to_string(current_->generation) +
+                                              " but not saved: " + error);
+  counters_.last_push_seconds = MsSince(t0) / 1000;
+  *changes = ChangedLists(diff);
+  return Reply::Ok({{"generation", current_->generation},
+                    {"dataplane", dp},
+                    {"total_ms", MsSince(t0)},
+                    {"changes", *changes},
+                    {"overlay", OverlayToJson(overlay_)}});
+}
+
+Reply Controller::QuarantineAddDel(const Request& r, bool add, nlohmann::json* changes) {
+  std::string addr, norm, error;
+  Reply bad;
+  if (!StringArg(r, "addr", &addr, &bad)) return bad;
+  if (!CheckQuarantineEntry(addr, &norm, &error)) return Reply::Error(proto::kRefused, error);
+  Overlay next = overlay_;
+  auto it = std::find(next.quarantine.begin(), next.quarantine.end(), norm);
+  if (add) {
+    if (it != next.quarantine.end())
+      return Reply::Error(proto::kRefused, norm + " is already in the runtime quarantine");
+    next.quarantine.push_back(norm);
+  } else {
+    if (it == next.quarantine.end())
+      return Reply::Error(proto::kRefused, norm + " is not in the runtime quarantine" +
+                                               " (entries of the policy file are removed in the file)");
+    next.quarantine.erase(it);
+  }
+  return OverlayChange(r, std::move(next), changes);
+}
+
+Reply Controller::ExemptAddDel(const Request& r, bool add, nlohmann::json* changes) {
+  std::string prefix, error;
+  Reply bad;
+  if (!StringArg(r, "prefix", &prefix, &bad)) return bad;
+  Overlay next = overlay_;
+  if (add) {
+    OverlayExemption e{prefix, r.args.value("owner", ""), r.args.value("reason", ""),
+                       r.args.value("expires", "")};
+    for (const char* k : {"owner", "reason", "expires"})
+      if (r.args.contains(k) && !r.args[k].is_string()) return BadArgs(std::string("exempt.add: '") + k + "' must be a string");
+    if (!CheckExemption(&e, TodayUtc(), &error)) return Reply::Error(proto::kRefused, error);
+    for (const auto& x : next.exemptions)
+      if (x.prefix == e.prefix)
+        return Reply::Error(proto::kRefused, "an exemption for " + e.prefix +
+                                                 " is already in the overlay (owner " + x.owner +
+                                                 "): delete it first");
+    next.exemptions.push_back(e);
+  } else {
+    std::string norm;
+    if (!CheckQuarantineEntry(prefix, &norm, &error))
+      return Reply::Error(proto::kRefused, "exemption: " + error.substr(error.find(' ') + 1));
+    auto it = std::find_if(next.exemptions.begin(), next.exemptions.end(),
+                           [&](const OverlayExemption& x) { return x.prefix == norm; });
+    if (it == next.exemptions.end())
+      return Reply::Error(proto::kRefused, "no runtime exemption for " + norm +
+                                               " (exemptions of the policy file are removed in the file)");
+    next.exemptions.erase(it);
+  }
+  return OverlayChange(r, std::move(next), changes);
+}
+
+Reply Controller::ModeSet(const Request& r, nlohmann::json* changes) {
+  std::string mode;
+  Reply bad;
+  if (!StringArg(r, "mode", &mode, &bad)) return bad;
+  PolicyMode m;
+  if (!ParseMode(mode, &m))
+    return BadArgs("mode.set: mode must be 'enforce' or 'monitor', not '" + mode + "'");
+  Overlay next = overlay_;
+  next.mode = m;
+  return OverlayChange(r, std::move(next), changes);
+}
+
+Reply Controller::ListQuarantine() {
+  nlohmann::json entries = nlohmann::json::array();
+  for (const auto& q : overlay_.quarantine) entries.push_back({{"addr", q}, {"origin", "overlay"}});
+  if (current_)
+    for (const auto& e : current_->file_policy.quarantine)
+      entries.push_back({{"addr", FormatPrefix(e.prefix)}, {"origin", "policy"}});
+  return Reply::Ok({{"entries", entries}});
+}
+
+Reply Controller::ListExemptions() {
+  nlohmann::json entries = nlohmann::json::array();
+  auto add = [&](const std::string& p, const std::string& o, const std::string& why,
+                 const std::string& exp, const char* origin) {
+    entries.push_back({{"prefix", p}, {"owner", o}, {"reason", why}, {"expires", exp}, {"origin", origin}});
+  };
+  for (const auto& x : overlay_.exemptions) add(x.prefix, x.owner, x.reason, x.expires, "overlay");
+  if (current_)
+    for (const auto& e : current_->file_policy.exemptions)
+      add(FormatPrefix(e.prefix), e.owner, e.reason, e.expires_text, "policy");
+  return Reply::Ok({{"entries", entries}});
+}
+
+Reply Controller::AuditTail(const Request& r) {
+  int64_t n = 20;
+  if (r.args.contains("n")) {
+    if (!r.args["n"].is_number_integer() || r.args["n"].get<int64_t>() < 1 ||
+        r.args["n"].get<int64_t>() > 100000)
+      return BadArgs("audit.tail: 'n' must be an integer 1..100000");
+    n = r.args["n"].get<int64_t>();
+  }
+  std::string error;
+  auto lines = audit_->Tail(static_cast<size_t>(n), &error);
+  if (!error.empty()) return Reply::Error(proto::kInternal, error);
+  return Reply::Ok({{"path", audit_->path()}, {"records", lines}});
+}
+
+}  // namespace spamwall::controld

@@ -1,0 +1,112 @@
+#include "control/controld/metrics.h"
+
+#include <cstdio>
+
+namespace spamwall::controld {
+
+std::string EscapeLabel(const std::string& v) {
+  std::string o;
+  for (char c : v) {
+    if (c == '\\') o += "\\\\";
+    else if (c == '"') o += "\\\"";
+    else if (c == '\n') o += "\\n";
+    else o += c;
+  }
+  return o;
+}
+
+namespace {
+
+class Writer {
+ public:
+  void Family(const char* name, const char* type, const char* help) {
+    out_ += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  }
+  // labels: already formatted as a="b",c="d" (empty: none).
+  void Sample(const char* name, const std::string& labels, double v) {
+    char num[64];
+    if (v == static_cast<double>(static_cast<uint64_t>(v)) && v >= 0 && v < 1e18)
+      snprintf(num, sizeof num, "%llu", static_cast<unsigned long long>(v));
+    else
+      snprintf(num, sizeof num, "%.6g", v);
+    out_ += name;
+    if (!labels.empty()) out_ += "{" + labels + "}";
+    out_ += std::string(" ") + num + "\n";
+  }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+std::string L(const char* k, const std::string& v) { return std::string(k) + "=\"" + EscapeLabel(v) + "\""; }
+
+double Num(const nlohmann::json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : 0;
+}
+
+std::string Str(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+// One labelled sample per key of an object {"label value": count}.
+void PerKey(Writer& w, const char* name, const char* label, const nlohmann::json& obj) {
+  if (!obj.is_object()) return;
+  for (const auto& [k, v] : obj.items())
+    if (v.is_number()) w.Sample(name, L(label, k), v.get<double>());
+}
+
+}  // namespace
+
+std::string RenderMetrics(const nlohmann::json& stats, double packets_per_s,
+                          const ControldCounters& c) {
+  Writer w;
+  const bool up = stats.is_object();
+  w.Family("spamwall_up", "gauge", "1 when controld reaches the dataplane and it answers stats.");
+  w.Sample("spamwall_up", "", up ? 1 : 0);
+  if (up) {
+    w.Family("spamwall_packets_total", "counter", "Packets classified by the dataplane.");
+    w.Sample("spamwall_packets_total", "", Num(stats, "packets"));
+    w.Family("spamwall_passed_total", "counter", "Packets passed.");
+    w.Sample("spamwall_passed_total", "", Num(stats, "passed"));
+    w.Family("spamwall_dropped_total", "counter", "Packets dropped, by reason.");
+    PerKey(w, "spamwall_dropped_total", "reason", stats.value("dropped", nlohmann::json()));
+    w.Family("spamwall_would_drop_total", "counter", "Packets monitor mode would have dropped, by reason.");
+    PerKey(w, "spamwall_would_drop_total", "reason", stats.value("would_drop", nlohmann::json()));
+    w.Family("spamwall_malformed_total", "counter", "Malformed frames, by kind.");
+    PerKey(w, "spamwall_malformed_total", "kind", stats.value("malformed_detail", nlohmann::json()));
+    const nlohmann::json ports = stats.value("ports", nlohmann::json::array());
+    const std::pair<const char*, const char*> port_series[] = {
+        {"rx", "spamwall_port_rx_total"}, {"tx", "spamwall_port_tx_total"},
+        {"dropped", "spamwall_port_dropped_total"}, {"tx_failed", "spamwall_port_tx_failed_total"}};
+    for (const auto& [key, name] : port_series) {
+      w.Family(name, "counter", (std::string("Per port: ") + key + " packets.").c_str());
+      for (const auto& p : ports) {
+        std::string labels = L("port", Str(p.value("port", nlohmann::json(0)))) + "," +
+                             L("name", Str(p.value("name", nlohmann::json("")))) + "," +
+                             L("role", Str(p.value("role", nlohmann::json(""))));
+        w.Sample(name, labels, Num(p, key));
+      }
+    }
+    w.Family("spamwall_worker_packets_total", "counter", "Packets per worker.");
+    for (const auto& wk : stats.value("workers", nlohmann::json::array()))
+      w.Sample("spamwall_worker_packets_total", L("worker", Str(wk.value("worker", nlohmann::json(0)))),
+               Num(wk, "packets"));
+    w.Family("spamwall_generation_packets_total", "counter", "Packets per policy generation.");
+    for (const auto& g : stats.value("generations", nlohmann::json::array()))
+      w.Sample("spamwall_generation_packets_total",
+               L("generation", Str(g.value("generation", nlohmann::json(0)))), Num(g, "packets"));
+    w.Family("spamwall_packets_per_second", "gauge", "Packets per second between the last two samples.");
+    w.Sample("spamwall_packets_per_second", "", packets_per_s);
+  }
+  w.Family("spamwall_policy_generation", "gauge", "controld's live policy generation.");
+  w.Sample("spamwall_policy_generation", "", static_cast<double>(c.generation));
+  w.Family("spamwall_policy_pushes_total", "counter", "Policy pushes to the dataplane, by result.");
+  for (const char* r : {"ok", "refused", "unavailable"}) {
+    auto it = c.pushes.find(r);
+    w.Sample("spamwall_policy_pushes_total", L("result", r), it == c.pushes.end() ? 0 : it->second);
+  }
+  w.Family("spamwall_policy_push_seconds", "gauge", "Duration of the last successful push, load to publish.");
+  w.Sample("spamwall_policy_push_seconds", "", c.last_push_seconds);
+  return w.Take();
+}
+
+}  // namespace spamwall::controld

@@ -1,0 +1,64 @@
+// The runtime overlay: quarantine entries, exemptions and a mode override the
+// operators add with spamwallctl, kept in state_dir/overlay.json and merged
+// into the policy file's lists on every compile. Entries are checked exactly
+// as the policy file's are (prefix syntax, host bits, all four exemption
+// fields, a real date not in the past).
+#ifndef SPAMWALL_CONTROL_CONTROLD_OVERLAY_H_
+#define SPAMWALL_CONTROL_CONTROLD_OVERLAY_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "control/policy/policy.h"
+
+namespace spamwall::controld {
+
+struct OverlayExemption {
+  std::string prefix;  // normalized (FormatPrefix)
+  std::string owner;
+  std::string reason;
+  std::string expires;  // YYYY-MM-DD, last day it applies (UTC)
+};
+
+struct Overlay {
+  std::vector<std::string> quarantine;  // normalized prefixes
+  std::vector<OverlayExemption> exemptions;
+  std::optional<PolicyMode> mode;
+
+  bool operator==(const Overlay&) const = default;
+};
+
+inline bool operator==(const OverlayExemption& a, const OverlayExemption& b) {
+  return a.prefix == b.prefix && a.owner == b.owner && a.reason == b.reason &&
+         a.expires == b.expires;
+}
+
+// Checks an address or prefix for the quarantine; *normalized is its canonical text.
+bool CheckQuarantineEntry(const std::string& text, std::string* normalized, std::string* error);
+
+// Checks every field; `today` refuses a date already past. Normalizes e->prefix.
+bool CheckExemption(OverlayExemption* e, Day today, std::string* error);
+
+const char* ModeName(PolicyMode m);
+bool ParseMode(const std::string& text, PolicyMode* m);
+
+nlohmann::json OverlayToJson(const Overlay& o);
+// Refuses (with the field named) an overlay file edited into something invalid.
+bool OverlayFromJson(const nlohmann::json& j, Overlay* o, std::string* error);
+
+// Missing file: an empty overlay.
+bool LoadOverlay(const std::string& path, Overlay* o, std::string* error);
+bool SaveOverlay(const std::string& path, const Overlay& o, std::string* error);
+
+// The policy file's model with the overlay appended to its lists (entries
+// located at `overlay_name`). Exemptions past their date are kept: the
+// compiler drops them with a warning, as it does the file's.
+bool MergeOverlay(const Policy& base, const Overlay& o, const std::string& overlay_name,
+                  Policy* out, std::string* error);
+
+}  // namespace spamwall::controld
+
+#endif  // SPAMWALL_CONTROL_CONTROLD_OVERLAY_H_

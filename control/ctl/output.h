@@ -1,0 +1,16 @@
+// spamwallctl's human output: one function per command result.
+#ifndef SPAMWALL_CONTROL_CTL_OUTPUT_H_
+#define SPAMWALL_CONTROL_CTL_OUTPUT_H_
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace spamwall::ctl {
+
+// The text for the ok result of `cmd` (a controld command name).
+std::string FormatResult(const std::string& cmd, const nlohmann::json& result);
+
+}  // namespace spamwall::ctl
+
+#endif  // SPAMWALL_CONTROL_CTL_OUTPUT_H_
