@@ -13,9 +13,12 @@
 #include <fstream>
 #include <memory>
 
+#include "dataplane/app/control_server.h"
 #include "dataplane/app/eal_session.h"
+#include "dataplane/app/live_policy.h"
 #include "dataplane/app/ports.h"
 #include "dataplane/app/run_support.h"
+#include "dataplane/app/telemetry.h"
 #include "dataplane/app/worker.h"
 
 namespace spamwall {
@@ -65,21 +68,30 @@ int RunLive(const Options& o, const char* program) {
   std::vector<uint16_t> ids;
   uint16_t id;
   RTE_ETH_FOREACH_DEV(id) ids.push_back(id);
+  int drop_port = -1;
+  if (o.drop_capture) {
+    if (ids.size() % 2 != 1)
+      return Fail(2, "--drop-capture takes the last port for dropped frames: it needs an odd "
+                     "number of ports (pairs plus one); found " + std::to_string(ids.size()));
+    drop_port = ids.back();
+    ids.pop_back();
+  }
   if (ids.empty() || ids.size() % 2 != 0)
     return Fail(2, "live mode forwards between port pairs (0<->1, 2<->3, ...): found " +
                        std::to_string(ids.size()) + " ports");
-  rte_mempool* pool = CreatePacketPool(profile, static_cast<unsigned>(ids.size()), &error);
+  std::vector<uint16_t> all = ids;
+  if (drop_port >= 0) all.push_back(static_cast<uint16_t>(drop_port));
+  rte_mempool* pool = CreatePacketPool(profile, static_cast<unsigned>(all.size()), &error);
   if (pool == nullptr) return Fail(1, error);
   std::vector<std::string> roles;
   for (size_t i = 0; i < ids.size(); i++) roles.push_back(i % 2 ? "core" : "subscriber");
+  if (drop_port >= 0) roles.push_back("drop-capture");
   RunInfo run;
   run.mode = "live";
-  run.policy = policy.get();
   std::vector<PortGrant> grants;
-  if (!StartPorts(ids, roles, profile, pool, true, &run.ports, &grants, &error))
+  if (!StartPorts(all, roles, profile, pool, true, &run.ports, &grants, &error))
     return Fail(1, error);
 
-  std::atomic<const CompiledPolicy*> live(policy.get());
   std::atomic<bool> stop(false);
   std::vector<std::unique_ptr<WorkerSlot>> slots;
   for (size_t pair = 0; pair < ids.size(); pair += 2) {
@@ -91,8 +103,10 @@ int RunLive(const Options& o, const char* program) {
       slot->cfg.port_b = ids[pair + 1];
       slot->cfg.queue = q;
       slot->cfg.burst = profile.burst;
-      slot->cfg.policy = &live;
       slot->cfg.stop = &stop;
+      slot->cfg.index = static_cast<unsigned>(slots.size());
+      slot->cfg.drop_port = drop_port;
+      slot->cfg.drop_queue = static_cast<uint16_t>(slots.size());
       slots.push_back(std::move(slot));
     }
   }
@@ -102,6 +116,51 @@ int RunLive(const Options& o, const char* program) {
                        " worker lcores (one per port pair and queue) besides the main lcore; "
                        "EAL has " + std::to_string(rte_lcore_count() - 1) + " (give -l 0-" +
                        std::to_string(slots.size()) + ")");
+  }
+  if (drop_port >= 0 && grants.back().tx_queues < slots.size()) {
+    StopPorts(run.ports);
+    return Fail(2, "the drop-capture port has " + std::to_string(grants.back().tx_queues) +
+                       " TX queues; each of the " + std::to_string(slots.size()) +
+                       " workers needs its own");
+  }
+
+  // The boot policy is generation 0; controld's pushes count from 1.
+  PolicyPublisher publisher;
+  if (!publisher.Init(std::move(policy), 0, "--policy " + o.policy,
+                      static_cast<unsigned>(slots.size()), &error)) {
+    StopPorts(run.ports);
+    return Fail(1, error);
+  }
+  for (auto& s : slots) {
+    s->cfg.policy = publisher.live();
+    s->cfg.qsbr = publisher.qsbr();
+  }
+  std::vector<const WorkerCounters*> workers;
+  for (const auto& s : slots) workers.push_back(&s->counters);
+  const uint64_t hz = rte_get_tsc_hz();
+  const uint64_t start = rte_get_tsc_cycles();
+  run.tsc_hz = hz;
+  // The run so far, with the policy that is live now (held while read).
+  auto stats_now = [&]() {
+    return publisher.WithCurrent([&](const LivePolicy& live) {
+      RunInfo now = run;
+      now.policy = live.policy.get();
+      now.elapsed_s = static_cast<double>(rte_get_tsc_cycles() - start) / hz;
+      nlohmann::json j = StatsJson(now, workers);
+      j["uptime_s"] = now.elapsed_s;
+      return j;
+    });
+  };
+  StartTelemetry(stats_now, &publisher);
+  DataplaneControl control;
+  if (!o.control_socket.empty()) {
+    DataplaneControl::Context ctx{&publisher, stats_now, static_cast<unsigned>(slots.size())};
+    if (!control.Start(o.control_socket, ctx, &error)) {
+      EndTelemetry();
+      StopPorts(run.ports);
+      return Fail(1, "control socket: " + error);
+    }
+    std::fprintf(stderr, "control socket %s (for spamwall-controld)\n", o.control_socket.c_str());
   }
 
   std::signal(SIGINT, OnSignal);
@@ -116,10 +175,6 @@ int RunLive(const Options& o, const char* program) {
     next++;
   }
 
-  std::vector<const WorkerCounters*> workers;
-  for (const auto& s : slots) workers.push_back(&s->counters);
-  const uint64_t hz = rte_get_tsc_hz();
-  const uint64_t start = rte_get_tsc_cycles();
   uint64_t last_report = start, last_packets = 0;
   while (!g_stop.load()) {
     usleep(50 * 1000);
@@ -131,20 +186,28 @@ int RunLive(const Options& o, const char* program) {
       double dt = static_cast<double>(now - last_report) / hz;
       uint64_t dropped = 0;
       for (int r = 1; r < SW_REASON_COUNT; r++) dropped += sum.dropped[r];
-      std::printf("[%8.1fs] packets %lu (%.0f/s) passed %lu dropped %lu\n", elapsed,
-                  (unsigned long)sum.packets, (sum.packets - last_packets) / dt,
-                  (unsigned long)sum.passed, (unsigned long)dropped);
+      uint64_t gen = publisher.WithCurrent([](const LivePolicy& l) { return l.generation; });
+      std::printf("[%8.1fs] packets %lu (%.0f/s) passed %lu dropped %lu policy generation %lu\n",
+                  elapsed, (unsigned long)sum.packets, (sum.packets - last_packets) / dt,
+                  (unsigned long)sum.passed, (unsigned long)dropped, (unsigned long)gen);
       std::fflush(stdout);
       last_report = now;
       last_packets = sum.packets;
     }
   }
+  control.Stop();  // no policy loads from here on
+  EndTelemetry();
   stop.store(true);
   rte_eal_mp_wait_lcore();
   run.elapsed_s = static_cast<double>(rte_get_tsc_cycles() - start) / hz;
-  run.tsc_hz = hz;
   StopPorts(run.ports);
-  if (!o.stats_json.empty()) std::ofstream(o.stats_json) << StatsJson(run, workers).dump(2) << "\n";
+  const LivePolicy* last = publisher.live()->load();
+  run.policy = last->policy.get();
+  if (!o.stats_json.empty()) {
+    nlohmann::json j = StatsJson(run, workers);
+    j["generations"] = GenerationsJson(publisher.Generations());
+    std::ofstream(o.stats_json) << j.dump(2) << "\n";
+  }
   std::printf("spamwall-dataplane live: stopped after %.1f s\n%s", run.elapsed_s,
               HumanReport(run, workers).c_str());
   return 0;

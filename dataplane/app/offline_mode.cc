@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "dataplane/app/eal_session.h"
+#include "dataplane/app/live_policy.h"
 #include "dataplane/app/pcap_input.h"
 #include "dataplane/app/ports.h"
 #include "dataplane/app/run_support.h"
@@ -60,18 +61,20 @@ int RunOffline(const Options& o, const char* program) {
   RunInfo run;
   run.mode = "offline";
   run.policy = policy.get();
+  PolicyPublisher publisher;  // one policy for the whole run: no swaps, no QSBR
+  if (!publisher.Init(std::move(policy), 0, "--policy " + o.policy, 0, &error))
+    return Fail(1, error);
   std::vector<PortGrant> grants;
   if (!StartPorts(ids, {"subscriber", "core", "drop-capture"}, profile, pool, o.verbose, &run.ports,
                   &grants, &error))
     return Fail(1, error);
 
-  std::atomic<const CompiledPolicy*> live(policy.get());
   std::atomic<bool> stop(false);
   WorkerConfig cfg;
   cfg.port_a = ids[0];
   cfg.port_b = ids[1];
   cfg.drop_port = o.pcap_drop.empty() ? -1 : ids[2];
-  cfg.policy = &live;
+  cfg.policy = publisher.live();
   cfg.stop = &stop;
   WorkerCounters counters;
 

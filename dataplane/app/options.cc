@@ -11,8 +11,11 @@ const char kUsage[] =
     "                     [--pcap-drop DROP.pcap] [--stats-json STATS.json] [-v]\n"
     "      offline: run the dataplane over DPDK net_pcap ports (no hugepages, no PCI)\n"
     "  spamwall-dataplane --profile hw-profiles/X.yaml --policy P.yaml [--stats-json F]\n"
-    "                     [--stats-interval SECONDS] [--duration SECONDS] [-v] -- EAL ARGS\n"
-    "      live: forward between port pairs (0<->1, 2<->3, ...) until SIGINT/SIGTERM\n";
+    "                     [--stats-interval SECONDS] [--duration SECONDS]\n"
+    "                     [--control-socket PATH] [--drop-capture] [-v] -- EAL ARGS\n"
+    "      live: forward between port pairs (0<->1, 2<->3, ...) until SIGINT/SIGTERM;\n"
+    "      --control-socket: spamwall-controld pushes policies there (mode 0600);\n"
+    "      --drop-capture: the last port (odd count) transmits every dropped frame\n";
 
 bool ParseOptions(int argc, char** argv, Options* out, std::string* error) {
   *out = Options{};
@@ -34,6 +37,10 @@ bool ParseOptions(int argc, char** argv, Options* out, std::string* error) {
       out->verbose = true;
       continue;
     }
+    if (a == "--drop-capture") {
+      out->drop_capture = true;
+      continue;
+    }
     if (a == "-h" || a == "--help") {
       *error = "help";
       return false;
@@ -44,6 +51,7 @@ bool ParseOptions(int argc, char** argv, Options* out, std::string* error) {
                           : a == "--pcap-drop"  ? &out->pcap_drop
                           : a == "--stats-json" ? &out->stats_json
                           : a == "--profile"    ? &out->profile
+                          : a == "--control-socket" ? &out->control_socket
                                                 : nullptr;
     bool is_seconds = a == "--duration" || a == "--stats-interval";
     if (target == nullptr && !is_seconds) {
@@ -70,6 +78,10 @@ bool ParseOptions(int argc, char** argv, Options* out, std::string* error) {
   if (out->offline) {
     if (out->pcap_out.empty()) {
       *error = "offline mode (--pcap-in) needs --pcap-out";
+      return false;
+    }
+    if (!out->control_socket.empty() || out->drop_capture) {
+      *error = "--control-socket and --drop-capture are for live mode (offline: --pcap-drop)";
       return false;
     }
     if (!out->eal_args.empty() || !out->profile.empty()) {

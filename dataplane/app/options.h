@@ -2,7 +2,8 @@
 //   offline: --policy P.yaml --pcap-in IN.pcap --pcap-out PASS.pcap
 //            [--pcap-drop DROP.pcap] [--stats-json STATS.json] [-v]
 //   live:    --profile hw-profiles/X.yaml --policy P.yaml [--stats-json F]
-//            [--stats-interval S] [--duration S] [-v] -- EAL ARGS
+//            [--stats-interval S] [--duration S] [--control-socket PATH]
+//            [--drop-capture] [-v] -- EAL ARGS
 #ifndef SPAMWALL_DATAPLANE_APP_OPTIONS_H_
 #define SPAMWALL_DATAPLANE_APP_OPTIONS_H_
 
@@ -14,6 +15,8 @@ namespace spamwall {
 struct Options {
   bool offline = false;
   std::string policy, pcap_in, pcap_out, pcap_drop, stats_json, profile;
+  std::string control_socket;  // live: where controld loads policies; empty = none
+  bool drop_capture = false;   // live: the last port gets every dropped frame
   double duration_s = 0;        // live: 0 = until SIGINT/SIGTERM
   double stats_interval_s = 5;  // live: report period
   bool verbose = false;

@@ -4,6 +4,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
 
 #include <algorithm>
 
@@ -32,8 +33,9 @@ uint16_t TransmitAll(uint16_t port, uint16_t queue, rte_mbuf** pkts, uint16_t n,
   return sent;
 }
 
-void ProcessBurst(const WorkerConfig& cfg, const CompiledPolicy& policy, uint16_t in_port,
-                  uint16_t out_port, rte_mbuf** pkts, uint16_t n, WorkerCounters* c) {
+void ProcessBurst(const WorkerConfig& cfg, const CompiledPolicy& policy, GenerationCounters* g,
+                  uint16_t in_port, uint16_t out_port, rte_mbuf** pkts, uint16_t n,
+                  WorkerCounters* c) {
   const uint8_t* frames[kMaxBurst];
   uint32_t readable[kMaxBurst], lengths[kMaxBurst];
   alignas(64) uint8_t linear[kMaxBurst][kHeaderBytes];
@@ -64,35 +66,40 @@ void ProcessBurst(const WorkerConfig& cfg, const CompiledPolicy& policy, uint16_
     c->malformed[parsed[i].malformed]++;
     if (v.drop) {
       c->dropped[v.reason]++;
+      g->dropped[v.reason]++;
       drop[nd++] = pkts[i];
     } else {
       c->would_drop[v.reason]++;  // reason 0 ("none") for ordinary passes
+      g->would_drop[v.reason]++;
       pass[np++] = pkts[i];
     }
   }
   c->packets += n;
   c->passed += np;
+  g->packets += n;
+  g->passed += np;
   c->port[in_port].rx += n;
   c->port[in_port].dropped += nd;
   if (np) TransmitAll(out_port, cfg.queue, pass, np, &c->port[out_port]);
   if (nd) {
     if (cfg.drop_port >= 0) {
       PortCounters* dc = &c->port[cfg.drop_port];
-      c->drop_captured += TransmitAll(static_cast<uint16_t>(cfg.drop_port), 0, drop, nd, dc);
+      c->drop_captured +=
+          TransmitAll(static_cast<uint16_t>(cfg.drop_port), cfg.drop_queue, drop, nd, dc);
     } else {
       rte_pktmbuf_free_bulk(drop, nd);
     }
   }
 }
 
-uint16_t PollPort(const WorkerConfig& cfg, const CompiledPolicy& policy, uint16_t in_port,
-                  uint16_t out_port, WorkerCounters* c) {
+uint16_t PollPort(const WorkerConfig& cfg, LivePolicy* live, uint16_t in_port, uint16_t out_port,
+                  WorkerCounters* c) {
   rte_mbuf* pkts[kMaxBurst];
   uint16_t n = rte_eth_rx_burst(in_port, cfg.queue, pkts, std::min(cfg.burst, kMaxBurst));
   if (n == 0) return 0;
   for (uint16_t i = 0; i < n && i < 8; i++) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
   c->bursts++;
-  ProcessBurst(cfg, policy, in_port, out_port, pkts, n, c);
+  ProcessBurst(cfg, *live->policy, &live->workers[cfg.index], in_port, out_port, pkts, n, c);
   return n;
 }
 
@@ -101,16 +108,26 @@ uint16_t PollPort(const WorkerConfig& cfg, const CompiledPolicy& policy, uint16_
 uint32_t PollOnce(const WorkerConfig& cfg, WorkerCounters* c) {
   uint64_t t0 = rte_rdtsc();
   uint64_t classify_before = c->classify_cycles;
-  // One load per poll: a policy swapped in between bursts applies from the next.
-  const CompiledPolicy* policy = cfg.policy->load(std::memory_order_acquire);
-  uint32_t n = PollPort(cfg, *policy, cfg.port_a, cfg.port_b, c);
-  n += PollPort(cfg, *policy, cfg.port_b, cfg.port_a, c);
+  // One load per poll: a policy swapped in between polls applies from the
+  // next; the one loaded here is not touched after the quiescent report.
+  LivePolicy* live = cfg.policy->load(std::memory_order_acquire);
+  uint32_t n = PollPort(cfg, live, cfg.port_a, cfg.port_b, c);
+  n += PollPort(cfg, live, cfg.port_b, cfg.port_a, c);
+  if (cfg.qsbr) rte_rcu_qsbr_quiescent(cfg.qsbr, cfg.index);
   if (n) c->io_cycles += (rte_rdtsc() - t0) - (c->classify_cycles - classify_before);
   return n;
 }
 
 void RunWorker(const WorkerConfig& cfg, WorkerCounters* c) {
+  if (cfg.qsbr) {
+    rte_rcu_qsbr_thread_register(cfg.qsbr, cfg.index);
+    rte_rcu_qsbr_thread_online(cfg.qsbr, cfg.index);
+  }
   while (!cfg.stop->load(std::memory_order_relaxed)) PollOnce(cfg, c);
+  if (cfg.qsbr) {
+    rte_rcu_qsbr_thread_offline(cfg.qsbr, cfg.index);
+    rte_rcu_qsbr_thread_unregister(cfg.qsbr, cfg.index);
+  }
 }
 
 }  // namespace spamwall

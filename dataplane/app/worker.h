@@ -7,8 +7,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "dataplane/app/live_policy.h"
 #include "dataplane/app/worker_counters.h"
-#include "dataplane/core/compiled_policy.h"
 
 namespace spamwall {
 
@@ -19,16 +19,22 @@ struct WorkerConfig {
   uint16_t port_b = 1;       // core side
   uint16_t queue = 0;        // RX and TX queue of this worker on both ports
   int drop_port = -1;        // >= 0: dropped frames leave here unchanged (capture)
+  uint16_t drop_queue = 0;    // this worker's TX queue on drop_port
   uint16_t burst = 32;
-  // The live policy; the control path swaps it (RCU), workers only load it.
-  const std::atomic<const CompiledPolicy*>* policy = nullptr;
+  // The live policy; the control path swaps it (live_policy.h), workers only
+  // load it, once per poll, and count into its slot `index`.
+  std::atomic<LivePolicy*>* policy = nullptr;
+  unsigned index = 0;           // worker number: QSBR thread id and counter slot
+  rte_rcu_qsbr* qsbr = nullptr;  // null: no concurrent swaps (offline mode)
   const std::atomic<bool>* stop = nullptr;
 };
 
 // One RX burst from each port of the pair; returns the frames received.
 uint32_t PollOnce(const WorkerConfig& cfg, WorkerCounters* counters);
 
-// PollOnce until *cfg.stop; the lcore entry point.
+// PollOnce until *cfg.stop; the lcore entry point. Registers with the QSBR
+// variable first and goes offline last, so a swap never waits for a worker
+// that has stopped.
 void RunWorker(const WorkerConfig& cfg, WorkerCounters* counters);
 
 }  // namespace spamwall

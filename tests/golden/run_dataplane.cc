@@ -1,11 +1,18 @@
 #include "tests/golden/run_dataplane.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
 
 namespace spamwall::golden {
 
@@ -35,6 +42,69 @@ RunResult RunDataplane(const std::vector<std::string>& args) {
   int status = pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (pid_ > 0 && status_ < 0) Stop(SIGKILL, 5);
+}
+
+bool BackgroundProcess::Start(const std::string& binary, const std::vector<std::string>& args,
+                              const std::string& log_path) {
+  log_ = log_path;
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(binary.c_str()));
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_ = fork();
+  if (pid_ < 0) return false;
+  if (pid_ == 0) {
+    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+    }
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  status_ = -1;
+  return true;
+}
+
+bool BackgroundProcess::running() {
+  if (pid_ <= 0 || status_ >= 0) return false;
+  int st;
+  if (waitpid(pid_, &st, WNOHANG) == pid_) {
+    status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return false;
+  }
+  return true;
+}
+
+int BackgroundProcess::Stop(int sig, double timeout_s) {
+  if (!running()) return status_;
+  kill(pid_, sig);
+  if (WaitFor([this] { return !running(); }, timeout_s)) return status_;
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  status_ = -1;
+  pid_ = -1;
+  return -1;
+}
+
+std::string BackgroundProcess::Log() const {
+  std::ifstream in(log_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool WaitFor(const std::function<bool()>& ready, double timeout_s) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (std::chrono::steady_clock::now() < end) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return ready();
 }
 
 TempDir::TempDir() {

@@ -1,0 +1,143 @@
+#include "dataplane/app/control_server.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "dataplane/core/policy_image.h"
+#include "dataplane/core/verdict.h"
+
+namespace spamwall {
+
+namespace {
+
+nlohmann::json ByReason(const uint64_t (&v)[SW_REASON_COUNT]) {
+  nlohmann::json j = nlohmann::json::object();
+  for (int r = 1; r < SW_REASON_COUNT; r++) j[std::string(ReasonName(r))] = v[r];
+  return j;
+}
+
+nlohmann::json SummaryJson(const PolicySummary& s) {
+  return {{"consumer", s.consumer},
+          {"business", s.business},
+          {"internal", s.internal},
+          {"mx_servers", s.mx_servers},
+          {"authorized_relays", s.authorized_relays},
+          {"quarantine", s.quarantine},
+          {"exemptions_active", s.exemptions_active},
+          {"exemptions_expired", s.exemptions_expired},
+          {"smtp_ports", s.smtp_ports},
+          {"submission_ports", s.submission_ports},
+          {"prefixes_v4", s.distinct_prefixes_v4},
+          {"prefixes_v6", s.distinct_prefixes_v6}};
+}
+
+}  // namespace
+
+nlohmann::json LivePolicyJson(const LivePolicy& live) {
+  const CompiledPolicy& p = *live.policy;
+  return {{"generation", live.generation},
+          {"origin", live.origin},
+          {"mode", p.mode == PolicyMode::kMonitor ? "monitor" : "enforce"},
+          {"source", p.source},
+          {"summary", SummaryJson(p.summary)},
+          {"table_bytes", p.v4.memory_bytes() + p.v6.memory_bytes()},
+          {"loaded_at", live.loaded_at}};
+}
+
+nlohmann::json GenerationsJson(const std::vector<PolicyPublisher::GenerationTotals>& gens) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& g : gens)
+    out.push_back({{"generation", g.generation},
+                   {"live", g.live},
+                   {"packets", g.counters.packets},
+                   {"passed", g.counters.passed},
+                   {"dropped", ByReason(g.counters.dropped)},
+                   {"would_drop", ByReason(g.counters.would_drop)}});
+  return out;
+}
+
+bool DataplaneControl::Start(const std::string& socket_path, Context ctx, std::string* error) {
+  ctx_ = std::move(ctx);
+  path_ = socket_path;
+  UniqueFd fd = proto::ListenUnix(socket_path, 0600, "", error);
+  if (!fd.valid()) return false;
+  const uid_t self = geteuid();
+  auto check = [self](const proto::Peer& peer, std::string* why) {
+    if (peer.uid == 0 || peer.uid == self) return true;
+    *why = "the dataplane's control socket is for spamwall-controld: peer " + peer.ToString() +
+           " is neither root nor uid " + std::to_string(self);
+    return false;
+  };
+  return server_.Start(std::move(fd), {}, check, [this](proto::Request& r) { return Handle(r); },
+                       error);
+}
+
+void DataplaneControl::Stop() {
+  server_.Stop();
+  if (!path_.empty()) unlink(path_.c_str());
+  path_.clear();
+}
+
+proto::Reply DataplaneControl::Handle(proto::Request& req) {
+  using proto::Reply;
+  if (req.cmd == "hello") {
+    uint64_t gen = ctx_.publisher->WithCurrent([](const LivePolicy& l) { return l.generation; });
+    return Reply::Ok({{"process", "spamwall-dataplane"},
+                      {"protocol", proto::kProtocolVersion},
+                      {"pid", getpid()},
+                      {"generation", gen},
+                      {"workers", ctx_.workers}});
+  }
+  if (req.cmd == "policy.load") return LoadPolicy(req);
+  if (req.cmd == "policy.show")
+    return Reply::Ok(ctx_.publisher->WithCurrent([](const LivePolicy& l) { return LivePolicyJson(l); }));
+  if (req.cmd == "stats") {
+    nlohmann::json s = ctx_.stats();
+    s["generations"] = GenerationsJson(ctx_.publisher->Generations());
+    s["time"] = std::chrono::duration<double>(
+                    std::chrono::system_clock::now().time_since_epoch()).count();
+    return Reply::Ok(std::move(s));
+  }
+  return Reply::Error(proto::kBadRequest,
+                      "unknown command '" + req.cmd +
+                          "' (the dataplane answers hello, policy.load, policy.show, stats)");
+}
+
+proto::Reply DataplaneControl::LoadPolicy(proto::Request& req) {
+  using proto::Reply;
+  const nlohmann::json& g = req.args.contains("generation") ? req.args["generation"] : nullptr;
+  if (!g.is_number_unsigned() || g.get<uint64_t>() == 0)
+    return Reply::Error(proto::kBadRequest, "policy.load needs \"generation\": a number above 0");
+  if (!req.fd.valid())
+    return Reply::Error(proto::kBadRequest,
+                        "policy.load needs the policy image attached (a sealed memfd)");
+  const uint64_t generation = g.get<uint64_t>();
+  std::string origin = req.args.value("origin", "");
+  if (origin.empty()) origin = req.peer.ToString();
+
+  auto t0 = std::chrono::steady_clock::now();
+  std::string error;
+  std::unique_ptr<CompiledPolicy> next = LoadPolicyImageFd(req.fd.get(), &error);
+  double load_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (!next) {
+    std::fprintf(stderr, "policy generation %lu from %s refused: %s\n",
+                 (unsigned long)generation, req.peer.ToString().c_str(), error.c_str());
+    return Reply::Error(proto::kRefused, error + " (the running policy stays)");
+  }
+  PolicyPublisher::Published p = ctx_.publisher->Publish(std::move(next), generation, origin);
+  std::fprintf(stderr,
+               "policy generation %lu live (was %lu; %s): load %.1f ms, publish %.1f us, "
+               "grace %.1f us\n",
+               (unsigned long)generation, (unsigned long)p.previous_generation, origin.c_str(),
+               load_ms, p.publish_us, p.grace_us);
+  return Reply::Ok({{"generation", generation},
+                    {"previous_generation", p.previous_generation},
+                    {"load_ms", load_ms},
+                    {"publish_us", p.publish_us},
+                    {"grace_us", p.grace_us}});
+}
+
+}  // namespace spamwall

@@ -1,0 +1,45 @@
+// The dataplane's control socket (--control-socket): how controld loads a
+// policy it compiled, reads the counters and asks what is running. Only root
+// or the dataplane's own user may connect. Commands: docs/control-protocol.md.
+#ifndef SPAMWALL_DATAPLANE_APP_CONTROL_SERVER_H_
+#define SPAMWALL_DATAPLANE_APP_CONTROL_SERVER_H_
+
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "control/protocol/server.h"
+#include "dataplane/app/live_policy.h"
+
+namespace spamwall {
+
+class DataplaneControl {
+ public:
+  struct Context {
+    PolicyPublisher* publisher = nullptr;
+    std::function<nlohmann::json()> stats;  // STATS.json of the run so far
+    unsigned workers = 0;
+  };
+
+  bool Start(const std::string& socket_path, Context ctx, std::string* error);
+  void Stop();
+
+ private:
+  proto::Reply Handle(proto::Request& req);
+  proto::Reply LoadPolicy(proto::Request& req);
+
+  Context ctx_;
+  std::string path_;
+  proto::UnixServer server_;
+};
+
+// policy.show's answer, also the "policy" part of stats and telemetry.
+nlohmann::json LivePolicyJson(const LivePolicy& live);
+
+// Per-generation totals as JSON, in the order the generations went live.
+nlohmann::json GenerationsJson(const std::vector<PolicyPublisher::GenerationTotals>& gens);
+
+}  // namespace spamwall
+
+#endif  // SPAMWALL_DATAPLANE_APP_CONTROL_SERVER_H_

@@ -1,0 +1,99 @@
+#include "dataplane/app/live_policy.h"
+
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include <chrono>
+
+namespace spamwall {
+
+namespace {
+
+double NowUnix() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+double MicrosSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+}
+
+GenerationCounters Sum(const LivePolicy& p) {
+  GenerationCounters s;
+  for (const auto& w : p.workers) s.Add(w);
+  return s;
+}
+
+}  // namespace
+
+void GenerationCounters::Add(const GenerationCounters& o) {
+  packets += o.packets;
+  passed += o.passed;
+  for (int r = 0; r < SW_REASON_COUNT; r++) {
+    dropped[r] += o.dropped[r];
+    would_drop[r] += o.would_drop[r];
+  }
+}
+
+PolicyPublisher::~PolicyPublisher() {
+  delete live_.load();
+  rte_free(qsbr_);
+}
+
+bool PolicyPublisher::Init(std::unique_ptr<CompiledPolicy> boot, uint64_t generation,
+                           std::string origin, unsigned workers, std::string* error) {
+  if (workers > kMaxWorkers) {
+    *error = std::to_string(workers) + " workers; this build has counters for " +
+             std::to_string(kMaxWorkers);
+    return false;
+  }
+  if (workers > 0) {
+    size_t bytes = rte_rcu_qsbr_get_memsize(workers);
+    qsbr_ = static_cast<rte_rcu_qsbr*>(rte_zmalloc("spamwall_qsbr", bytes, RTE_CACHE_LINE_SIZE));
+    if (qsbr_ == nullptr || rte_rcu_qsbr_init(qsbr_, workers) != 0) {
+      *error = "cannot set up the policy QSBR variable for " + std::to_string(workers) + " workers";
+      return false;
+    }
+  }
+  auto live = std::make_unique<LivePolicy>();
+  boot->generation = generation;
+  live->policy = std::move(boot);
+  live->generation = generation;
+  live->origin = std::move(origin);
+  live->loaded_at = NowUnix();
+  live_.store(live.release(), std::memory_order_release);
+  return true;
+}
+
+PolicyPublisher::Published PolicyPublisher::Publish(std::unique_ptr<CompiledPolicy> next,
+                                                    uint64_t generation, std::string origin) {
+  auto fresh = std::make_unique<LivePolicy>();
+  next->generation = generation;
+  fresh->policy = std::move(next);
+  fresh->generation = generation;
+  fresh->origin = std::move(origin);
+  fresh->loaded_at = NowUnix();
+
+  std::lock_guard<std::mutex> lock(mu_);
+  Published out;
+  auto t0 = std::chrono::steady_clock::now();
+  std::unique_ptr<LivePolicy> old(live_.exchange(fresh.release(), std::memory_order_acq_rel));
+  out.publish_us = MicrosSince(t0);
+  t0 = std::chrono::steady_clock::now();
+  // Every worker that might still hold `old` passes a quiescent state (its
+  // next poll) before this returns; the control thread is not a reader.
+  if (qsbr_) rte_rcu_qsbr_synchronize(qsbr_, RTE_QSBR_THRID_INVALID);
+  out.grace_us = MicrosSince(t0);
+  out.previous_generation = old->generation;
+  retired_.push_back({old->generation, false, Sum(*old)});  // exact: nobody writes it now
+  return out;
+}
+
+std::vector<PolicyPublisher::GenerationTotals> PolicyPublisher::Generations() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<GenerationTotals> out = retired_;
+  const LivePolicy* live = live_.load(std::memory_order_acquire);
+  out.push_back({live->generation, true, Sum(*live)});
+  return out;
+}
+
+}  // namespace spamwall

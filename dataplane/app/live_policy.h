@@ -1,0 +1,98 @@
+// The policy the workers run, and how it is replaced without stopping them:
+// one immutable LivePolicy behind one atomic pointer. The control path
+// builds the next one aside, publishes it with one store, waits for a QSBR
+// grace period (DPDK rte_rcu_qsbr: every worker reports a quiescent state
+// after each poll) and only then frees the old one. A worker never waits and
+// never takes a lock; it loads the pointer once per poll.
+//
+// Each LivePolicy also carries per-worker counters of the packets judged
+// under it: after the grace period nobody writes them any more, so the
+// per-generation totals are exact.
+#ifndef SPAMWALL_DATAPLANE_APP_LIVE_POLICY_H_
+#define SPAMWALL_DATAPLANE_APP_LIVE_POLICY_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "dataplane/core/compiled_policy.h"
+#include "dataplane/core/verdict_rules.h"
+
+struct rte_rcu_qsbr;
+
+namespace spamwall {
+
+constexpr unsigned kMaxWorkers = 64;
+
+// Written by one worker only (its slot of LivePolicy::workers).
+struct alignas(64) GenerationCounters {
+  uint64_t packets = 0;
+  uint64_t passed = 0;
+  uint64_t dropped[SW_REASON_COUNT] = {};
+  uint64_t would_drop[SW_REASON_COUNT] = {};
+
+  void Add(const GenerationCounters& o);
+};
+
+struct LivePolicy {
+  std::unique_ptr<CompiledPolicy> policy;
+  uint64_t generation = 0;
+  std::string origin;     // who or what loaded it, for `policy show`
+  double loaded_at = 0;   // unix seconds
+  GenerationCounters workers[kMaxWorkers];
+};
+
+class PolicyPublisher {
+ public:
+  PolicyPublisher() = default;
+  PolicyPublisher(const PolicyPublisher&) = delete;
+  PolicyPublisher& operator=(const PolicyPublisher&) = delete;
+  ~PolicyPublisher();
+
+  // `workers` readers will register with the QSBR variable (ids 0..workers-1).
+  // With workers == 0 there is no QSBR (offline mode: the single poll loop
+  // is also the only writer of the pointer).
+  bool Init(std::unique_ptr<CompiledPolicy> boot, uint64_t generation, std::string origin,
+            unsigned workers, std::string* error);
+
+  std::atomic<LivePolicy*>* live() { return &live_; }
+  rte_rcu_qsbr* qsbr() const { return qsbr_; }
+
+  struct Published {
+    uint64_t previous_generation = 0;
+    double publish_us = 0;  // the pointer store
+    double grace_us = 0;    // waiting for every worker to pass a quiescent state
+  };
+  // Publishes `next` as `generation`, then frees the old policy after the
+  // grace period. Control path only; serialised with the readers below.
+  Published Publish(std::unique_ptr<CompiledPolicy> next, uint64_t generation, std::string origin);
+
+  // Runs f(const LivePolicy&) on the current policy; it cannot be freed meanwhile.
+  template <typename F>
+  auto WithCurrent(F f) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return f(*live_.load(std::memory_order_acquire));
+  }
+
+  struct GenerationTotals {
+    uint64_t generation;
+    bool live;
+    GenerationCounters counters;
+  };
+  // Every generation that has judged packets, in the order they went live;
+  // retired ones are exact, the live one is running.
+  std::vector<GenerationTotals> Generations();
+
+ private:
+  std::mutex mu_;  // control path only
+  std::atomic<LivePolicy*> live_{nullptr};
+  rte_rcu_qsbr* qsbr_ = nullptr;
+  std::vector<GenerationTotals> retired_;
+};
+
+}  // namespace spamwall
+
+#endif  // SPAMWALL_DATAPLANE_APP_LIVE_POLICY_H_

@@ -1,0 +1,27 @@
+// DPDK telemetry commands for the counters, so that dpdk-telemetry.py (or any
+// client of the EAL's telemetry socket) can read them without controld:
+//   /spamwall/stats        totals: packets, passed, drops and would-drops per reason, ...
+//   /spamwall/ports        per port: rx, tx, dropped, tx_failed
+//   /spamwall/workers      per worker: packets, passed, drops per reason
+//   /spamwall/generations  per policy generation: packets, passed, drops per reason
+//   /spamwall/policy       the live policy: generation, mode, source, counts per list
+// The answers are built from the same JSON as the control socket's `stats`.
+#ifndef SPAMWALL_DATAPLANE_APP_TELEMETRY_H_
+#define SPAMWALL_DATAPLANE_APP_TELEMETRY_H_
+
+#include <functional>
+
+#include <nlohmann/json.hpp>
+
+#include "dataplane/app/live_policy.h"
+
+namespace spamwall {
+
+// Registers the commands (once per process; DPDK keeps them until exit) and
+// points them at this run's counters. Call EndTelemetry before those go away.
+void StartTelemetry(std::function<nlohmann::json()> stats, PolicyPublisher* publisher);
+void EndTelemetry();
+
+}  // namespace spamwall
+
+#endif  // SPAMWALL_DATAPLANE_APP_TELEMETRY_H_
