@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "dataplane/core/stride_trie.h"
 #include "dataplane/core/verdict_rules.h"
 
@@ -22,21 +26,54 @@ inline uint64_t Key4(const PoptriePrefix& p) {  // address, then length
   return (uint64_t{__builtin_bswap32(w)} << 8) | p.length;
 }
 
+inline void Fill256(uint32_t* e, uint32_t value) {
+#if defined(__SSE2__)
+  const __m128i v = _mm_set1_epi32(static_cast<int>(value));
+  for (int i = 0; i < 256; i += 4) _mm_storeu_si128(reinterpret_cast<__m128i*>(e + i), v);
+#else
+  std::fill(e, e + 256, value);
+#endif
+}
+
+// Least-significant-digit radix sort by address, then length: one stable
+// counting pass per key byte, skipping the bytes every prefix shares (most
+// of an IPv6 address in practice). A million prefixes in a few passes.
+void RadixSort(std::vector<PoptriePrefix>* v, int key_bytes) {
+  const size_t n = v->size();
+  const int digits = key_bytes + 1;  // digit 0: the length; 1..: address bytes from the last
+  auto digit = [key_bytes](const PoptriePrefix& p, int d) -> uint8_t {
+    return d == 0 ? p.length : p.addr[key_bytes - d];
+  };
+  std::vector<std::array<uint32_t, 256>> count(digits);
+  for (const PoptriePrefix& p : *v)
+    for (int d = 0; d < digits; d++) count[d][digit(p, d)]++;
+  std::vector<PoptriePrefix> tmp;
+  for (int d = 0; d < digits; d++) {
+    if (std::find(count[d].begin(), count[d].end(), n) != count[d].end()) continue;  // all equal
+    if (tmp.empty()) tmp.resize(n);
+    uint32_t at[256], sum = 0;
+    for (int b = 0; b < 256; b++) at[b] = sum, sum += count[d][b];
+    for (const PoptriePrefix& p : *v) tmp[at[digit(p, d)]++] = p;
+    v->swap(tmp);
+  }
+}
+
 }  // namespace
 
 void SortAndMergePrefixes(std::vector<PoptriePrefix>* prefixes, int key_bytes) {
   std::vector<PoptriePrefix>& v = *prefixes;
-  if (key_bytes == 4) {
-    std::sort(v.begin(), v.end(),
-              [](const PoptriePrefix& a, const PoptriePrefix& b) { return Key4(a) < Key4(b); });
-  } else {
-    std::sort(v.begin(), v.end(), [](const PoptriePrefix& a, const PoptriePrefix& b) {
+  if (v.size() > UINT32_MAX) throw std::length_error("Poptrie: too many prefixes");
+  if (v.size() < 256) {  // tests, small policies: a comparison sort
+    std::sort(v.begin(), v.end(), [key_bytes](const PoptriePrefix& a, const PoptriePrefix& b) {
+      if (key_bytes == 4) return Key4(a) < Key4(b);
       uint64_t a0 = Word(a, 0), b0 = Word(b, 0);
       if (a0 != b0) return a0 < b0;
       uint64_t a1 = Word(a, 1), b1 = Word(b, 1);
       if (a1 != b1) return a1 < b1;
       return a.length < b.length;
     });
+  } else {
+    RadixSort(&v, key_bytes);
   }
   size_t w = 0;
   for (size_t r = 0; r < v.size(); r++) {
@@ -104,17 +141,20 @@ const uint32_t* PrefixNodeSource::Child(uint32_t entry, int byte) {
 const uint32_t* PrefixNodeSource::Node(const Range& r, int j) {
   uint32_t* e = &entries_[size_t{256} * j];
   Range* kids = &kids_[size_t{256} * j];
-  std::fill(e, e + 256, uint32_t{r.cover});
+  Fill256(e, r.cover);
   const int end_bits = 8 * (j + 1);
+  uint32_t touched = 0;
   for (uint32_t i = r.begin; i < r.end;) {
     const PoptriePrefix& q = p_[i];
     uint32_t s = q.addr[j];
     if (q.length <= end_bits) {
-      for (uint32_t t = s, end = s + (1u << (end_bits - q.length)); t < end; t++)
-        e[t] = MergeClassBits(e[t], q.bits);
+      const uint32_t end = s + (1u << (end_bits - q.length));
+      for (uint32_t t = s; t < end; t++) e[t] = MergeClassBits(e[t], q.bits);
+      for (uint32_t k = s >> 6; k <= (end - 1) >> 6; k++) touched |= 1u << k;
       i++;
       continue;
     }
+    touched |= 1u << (s >> 6);
     uint32_t k = i + 1;
     while (k < r.end && p_[k].addr[j] == s) k++;
     if (++nodes_ > max_nodes_) throw PoptrieNodeLimit(8 * key_bytes_);
@@ -122,6 +162,7 @@ const uint32_t* PrefixNodeSource::Node(const Range& r, int j) {
     e[s] = kChild | s;
     i = k;
   }
+  touched_[j] = static_cast<uint8_t>(touched);
   return e;
 }
 

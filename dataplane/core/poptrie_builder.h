@@ -59,6 +59,11 @@ class PrefixNodeSource {
   // The 256 entries of key byte `byte` behind `entry`, a child entry of the
   // node of key byte `byte - 1` made last.
   const uint32_t* Child(uint32_t entry, int byte);
+  // Of the node whose entries are `e` (from Group or Child): bit k clear
+  // when its quarter k (entries 64k..64k+63) is all one leaf value.
+  uint32_t TouchedQuarters(const uint32_t* e) const {
+    return touched_[static_cast<size_t>(e - entries_.data()) / 256];
+  }
 
  private:
   struct Range {
@@ -75,6 +80,7 @@ class PrefixNodeSource {
   std::vector<Range> group_;               // per /16: the prefixes longer than /16
   std::vector<uint32_t> entries_;          // per key byte: 256 entries
   std::vector<Range> kids_;                // per key byte: 256 child ranges
+  uint8_t touched_[16] = {};               // per key byte: TouchedQuarters
 };
 
 }  // namespace spamwall
