@@ -1,12 +1,14 @@
 // Policy compile time for 10k, 100k and 1M prefixes (half IPv4, half IPv6),
 // from pool files as an IPAM export would give them:
 //   BM_LoadAndCompile: read the YAML and the pool files, validate, compile;
-//   BM_CompileOnly:    the compile step alone (sort, merge, paint the tables).
+//   BM_CompileOnly:    the compile step alone (sort, merge, build the tables).
+// The pool files go to a temporary directory, removed at exit.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <map>
+#include <vector>
 
 #include "bench/prefix_set.h"
 #include "control/policy/policy_loader.h"
@@ -14,14 +16,31 @@
 namespace spamwall::bench {
 namespace {
 
+// The policy files of each size, written once; the directories go at exit.
+class Policies {
+ public:
+  ~Policies() {
+    std::error_code ec;
+    for (const auto& dir : dirs_) std::filesystem::remove_all(dir, ec);
+  }
+  const std::string& For(size_t n) {
+    auto it = paths_.find(n);
+    if (it != paths_.end()) return it->second;
+    std::string dir = (std::filesystem::temp_directory_path() /
+                       ("spamwall-bench-" + std::to_string(getpid()) + "-" + std::to_string(n)))
+                          .string();
+    dirs_.push_back(dir);
+    return paths_[n] = WritePolicyWithPools(dir, MakePrefixes(n / 2, n / 2, n));
+  }
+
+ private:
+  std::map<size_t, std::string> paths_;
+  std::vector<std::string> dirs_;
+};
+
 const std::string& PolicyFor(size_t n) {
-  static std::map<size_t, std::string> paths;
-  auto it = paths.find(n);
-  if (it != paths.end()) return it->second;
-  std::string dir = (std::filesystem::temp_directory_path() /
-                     ("spamwall-bench-" + std::to_string(getpid()) + "-" + std::to_string(n)))
-                        .string();
-  return paths[n] = WritePolicyWithPools(dir, MakePrefixes(n / 2, n / 2, n));
+  static Policies policies;
+  return policies.For(n);
 }
 
 void BM_LoadAndCompile(benchmark::State& state) {

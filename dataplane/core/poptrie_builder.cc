@@ -7,6 +7,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "dataplane/core/huge_page_hint.h"
 #include "dataplane/core/stride_trie.h"
 #include "dataplane/core/verdict_rules.h"
 
@@ -50,7 +51,11 @@ void RadixSort(std::vector<PoptriePrefix>* v, int key_bytes) {
   std::vector<PoptriePrefix> tmp;
   for (int d = 0; d < digits; d++) {
     if (std::find(count[d].begin(), count[d].end(), n) != count[d].end()) continue;  // all equal
-    if (tmp.empty()) tmp.resize(n);
+    if (tmp.empty()) {
+      tmp.reserve(n);
+      HugePageHintCapacity(tmp);
+      tmp.resize(n);
+    }
     uint32_t at[256], sum = 0;
     for (int b = 0; b < 256; b++) at[b] = sum, sum += count[d][b];
     for (const PoptriePrefix& p : *v) tmp[at[digit(p, d)]++] = p;
