@@ -94,7 +94,7 @@ struct Builder {
   GrowableMapping block;         // the slots (quarters and small nodes): the table's block
   size_t slot_count = 0;
   std::vector<uint8_t> leaves;   // runs of the quarters that hold more than kInlineLeaves
-  std::vector<uint32_t> spilled;  // those quarters: leaf_off is into `leaves` until Finish
+  std::vector<uint32_t> spilled;  // those quarters: leaf_off indexes `leaves` until BuildFrom ends
 
   Slot* slots() const { return reinterpret_cast<Slot*>(block.data()); }
 
@@ -114,7 +114,9 @@ struct Builder {
     for (uint64_t m : change) n += static_cast<uint32_t>(__builtin_popcountll(m));
     if (n <= kSmallRuns) {
       Slot s{};
-      s.bytes[0] = static_cast<uint8_t>(n);  // starts of runs 1..: bytes 1..; unused: 0, never above a byte
+      // Starts of runs 1.. in bytes 1.. (unused: 0, never above a byte),
+      // the values from byte 16.
+      s.bytes[0] = static_cast<uint8_t>(n);
       s.bytes[16] = static_cast<uint8_t>(e[0]);
       uint32_t r = 1;
       for (int k = 0; k < 4; k++) {
@@ -176,8 +178,9 @@ struct Builder {
       q.child = child;
       q.leaf = leaf;
       q.child_quarter = base;
-      // The runs as a byte offset in the block: inline, or (after Finish)
-      // in the leaf array after the slots. Over 4 GiB is refused at the end.
+      // The runs as a byte offset in the block: inline, or (once BuildFrom
+      // knows the slot count) in the leaf array after the slots. Over 4 GiB
+      // is refused at the end.
       if (nruns <= kInlineLeaves) {
         std::memcpy(q.inline_leaves, runs, nruns);
         q.leaf_off = static_cast<uint32_t>(qi * sizeof(Quarter) + offsetof(Quarter, inline_leaves));
