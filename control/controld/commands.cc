@@ -141,9 +141,19 @@ Reply Controller::PolicyCheck(const Request& r) {
       res["compile_ms"] = built.compile_ms;
       return Reply::Ok(res);
     }
-    // Build failures are resource limits or an invalid overlay: one message.
+    // Build failures (resource limits, an invalid overlay): one error per line.
     res["valid"] = false;
-    res["errors"] = nlohmann::json::array({refusal.message});
+    nlohmann::json errors = nlohmann::json::array();
+    std::string m = refusal.message;
+    const std::string head = "policy refused:\n";
+    if (m.rfind(head, 0) == 0) m = m.substr(head.size());
+    for (size_t at = 0; at <= m.size();) {
+      size_t nl = m.find('\n', at);
+      if (nl == std::string::npos) nl = m.size();
+      if (nl > at) errors.push_back(m.substr(at, nl - at));
+      at = nl + 1;
+    }
+    res["errors"] = errors;
     res["warnings"] = list(diag.warnings);
     return Reply::Ok(res);
   }
