@@ -16,10 +16,12 @@
 
 namespace spamwall::golden {
 
-std::string DataplaneBinary() {
+std::string BuiltBinary(const std::string& name) {
   const char* dir = std::getenv("SPAMWALL_BUILD_DIR");
-  return std::string(dir && *dir ? dir : SPAMWALL_BUILD_DIR_DEFAULT) + "/spamwall-dataplane";
+  return std::string(dir && *dir ? dir : SPAMWALL_BUILD_DIR_DEFAULT) + "/" + name;
 }
+
+std::string DataplaneBinary() { return BuiltBinary("spamwall-dataplane"); }
 
 namespace {
 std::string Quote(const std::string& s) {
@@ -30,7 +32,11 @@ std::string Quote(const std::string& s) {
 }  // namespace
 
 RunResult RunDataplane(const std::vector<std::string>& args) {
-  std::string cmd = Quote(DataplaneBinary());
+  return RunBinary(DataplaneBinary(), args);
+}
+
+RunResult RunBinary(const std::string& binary, const std::vector<std::string>& args) {
+  std::string cmd = Quote(binary);
   for (const auto& a : args) cmd += " " + Quote(a);
   cmd += " 2>&1";
   RunResult r;

@@ -14,9 +14,13 @@ struct RunResult {
   std::string output;  // stdout and stderr together
 };
 
-// The binary built beside the tests ($SPAMWALL_BUILD_DIR overrides).
-std::string DataplaneBinary();
+// A binary built beside the tests, e.g. "spamwallctl" ($SPAMWALL_BUILD_DIR
+// overrides the build directory).
+std::string BuiltBinary(const std::string& name);
+std::string DataplaneBinary();  // BuiltBinary("spamwall-dataplane")
 
+// Runs a binary to completion, stdout and stderr together.
+RunResult RunBinary(const std::string& binary, const std::vector<std::string>& args);
 RunResult RunDataplane(const std::vector<std::string>& args);
 
 // A process running in the background (a daemon under test), its stdout and
