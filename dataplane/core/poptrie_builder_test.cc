@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <vector>
@@ -114,9 +115,14 @@ void CheckAgainstTrie(const std::vector<PoptriePrefix>& raw, std::mt19937_64* rn
   auto trie = Paint<Table>(merged);
   Poptrie<kKeyBits> old_path(*trie);
   Poptrie<kKeyBits> direct(merged.data(), merged.size(), trie->node_count());
-  // The same tables: same size, same answers.
-  EXPECT_EQ(direct.slot_count(), old_path.slot_count());
-  EXPECT_EQ(direct.memory_bytes(), old_path.memory_bytes());
+  // The same tables, byte for byte.
+  ASSERT_EQ(direct.slot_count(), old_path.slot_count());
+  ASSERT_EQ(direct.memory_bytes(), old_path.memory_bytes());
+  const auto a = direct.storage(), b = old_path.storage();
+  ASSERT_EQ(a.leaf_count, b.leaf_count);
+  EXPECT_EQ(std::memcmp(a.direct, b.direct, sizeof(uint32_t) << 16), 0);
+  const size_t blob = a.slot_count * 32 + a.leaf_count;
+  EXPECT_TRUE(blob == 0 || std::memcmp(a.blob, b.blob, blob) == 0);
   std::vector<Key> probes = Probes(merged, kKeyBytes, rng);
   std::vector<uint8_t> burst(probes.size());
   for (size_t i = 0; i < probes.size(); i += Poptrie<kKeyBits>::kMaxBurst) {
