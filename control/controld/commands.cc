@@ -136,7 +136,7 @@ Reply Controller::PolicyCheck(const Request& r) {
       nlohmann::json warnings = list(diag.warnings);
       for (const auto& w : built.record.warnings) warnings.push_back(w);
       res["warnings"] = warnings;
-      res["diff"] = PolicyDiff(current_ ? &current_->merged : nullptr, built.record.merged);
+      res["diff"] = PolicyDiff(KeysFor(current_ ? &*current_ : nullptr), *KeysFor(&built.record));
       res["summary"] = SummaryJson(built.record.summary);
       res["compile_ms"] = built.compile_ms;
       return Reply::Ok(res);
@@ -179,17 +179,20 @@ Reply Controller::PolicyPush(const Request& r, nlohmann::json* changes) {
   }
   Built built;
   Reply refusal;
-  if (!Build(*file, overlay_, path, &built, &refusal)) {
+  if (!Build(std::move(*file), overlay_, path, &built, &refusal)) {
     counters_.pushes["refused"]++;
     return refusal;
   }
   for (const auto& w : diag.warnings) built.record.warnings.insert(built.record.warnings.begin(), w.ToString());
-  nlohmann::json diff = PolicyDiff(current_ ? &current_->merged : nullptr, built.record.merged);
   nlohmann::json dp;
-  if (!Send(built.record, "spamwallctl policy push " + path + " by " + r.peer.user, &dp, &refusal))
+  if (!Send(std::move(built.record), "spamwallctl policy push " + path + " by " + r.peer.user, &dp, &refusal))
     return refusal;
+  const double live_ms = MsSince(t0);  // the dataplane runs it from here on
+  // What changed, for the reply and the audit log: after the swap, so it
+  // does not delay it (the previous record's keys are kept from its push).
+  nlohmann::json diff = PolicyDiff(KeysFor(previous_ ? &*previous_ : nullptr), *KeysFor(&*current_));
   const double total_ms = MsSince(t0);
-  counters_.last_push_seconds = total_ms / 1000;
+  counters_.last_push_seconds = live_ms / 1000;
   *changes = ChangedLists(diff);
   return Reply::Ok({{"generation", current_->generation},
                     {"previous_generation", previous_ ? previous_->generation : 0},
@@ -198,6 +201,7 @@ Reply Controller::PolicyPush(const Request& r, nlohmann::json* changes) {
                     {"compile_ms", built.compile_ms},
                     {"image_ms", built.image_ms},
                     {"dataplane", dp},
+                    {"live_ms", live_ms},
                     {"total_ms", total_ms},
                     {"warnings", current_->warnings},
                     {"changes", *changes}});
@@ -208,7 +212,7 @@ Reply Controller::PolicyRollback(const Request&, nlohmann::json* changes) {
   const auto t0 = std::chrono::steady_clock::now();
   PolicyRecord back = *previous_;
   const uint64_t from = current_->generation, restored = back.generation;
-  nlohmann::json diff = PolicyDiff(&current_->merged, back.merged);
+  nlohmann::json diff = PolicyDiff(KeysFor(&*current_), *KeysFor(&back));
   nlohmann::json dp;
   Reply refusal;
   if (!Send(back, "spamwallctl policy rollback to generation " + std::to_string(restored) +
@@ -273,10 +277,10 @@ Reply Controller::OverlayChange(const Request& r, Overlay next, nlohmann::json* 
   Built built;
   Reply refusal;
   if (!Build(current_->file_policy, next, current_->source, &built, &refusal)) return refusal;
-  nlohmann::json diff = PolicyDiff(&current_->merged, built.record.merged);
+  nlohmann::json diff = PolicyDiff(KeysFor(&*current_), *KeysFor(&built.record));
   nlohmann::json dp;
   // Nothing is kept unless the dataplane took it: overlay_ changes only now.
-  if (!Send(built.record, "spamwallctl " + r.cmd + " " + r.args.dump() + " by " + r.peer.user, &dp,
+  if (!Send(std::move(built.record), "spamwallctl " + r.cmd + " " + r.args.dump() + " by " + r.peer.user, &dp,
             &refusal))
     return refusal;
   overlay_ = std::move(next);

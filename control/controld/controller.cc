@@ -89,10 +89,9 @@ bool Controller::CheckPeer(const proto::Peer& peer, std::string* why) const {
   return false;
 }
 
-bool Controller::Build(const Policy& file_policy, const Overlay& overlay, const std::string& source,
+bool Controller::Build(Policy file_policy, const Overlay& overlay, const std::string& source,
                        Built* out, Reply* refusal) {
   PolicyRecord& rec = out->record;
-  rec.file_policy = file_policy;
   rec.overlay = overlay;
   rec.source = source;
   std::string error;
@@ -110,6 +109,7 @@ bool Controller::Build(const Policy& file_policy, const Overlay& overlay, const 
   }
   for (const auto& w : diag.warnings) rec.warnings.push_back(w.ToString());
   rec.summary = compiled->summary;
+  rec.file_policy = std::move(file_policy);
   t0 = std::chrono::steady_clock::now();
   int fd = CreatePolicyImageFd(*compiled, &error);
   out->image_ms = MsSince(t0);
@@ -119,6 +119,12 @@ bool Controller::Build(const Policy& file_policy, const Overlay& overlay, const 
   }
   rec.image = std::make_shared<UniqueFd>(fd);
   return true;
+}
+
+const PolicyKeys* KeysFor(PolicyRecord* rec) {
+  if (rec == nullptr) return nullptr;
+  if (!rec->keys) rec->keys = KeysOf(rec->merged);
+  return rec->keys.get();
 }
 
 uint64_t Controller::NextGeneration() const { return last_generation_ + 1; }

@@ -21,6 +21,7 @@
 #include "control/controld/dataplane_link.h"
 #include "control/controld/metrics.h"
 #include "control/controld/overlay.h"
+#include "control/controld/policy_diff.h"
 #include "control/controld/stats_sampler.h"
 #include "control/policy/policy.h"
 #include "control/protocol/server.h"
@@ -33,6 +34,7 @@ struct PolicyRecord {
   Policy file_policy;  // the policy file as loaded
   Overlay overlay;     // the overlay it was compiled with
   Policy merged;       // file + overlay: what was compiled
+  std::shared_ptr<const PolicyKeys> keys;  // merged's entries, sorted for diffs (KeysFor)
   std::shared_ptr<UniqueFd> image;  // sealed memfd, re-sendable
   PolicySummary summary;
   std::vector<std::string> warnings;
@@ -41,6 +43,9 @@ struct PolicyRecord {
   std::string pushed_at;  // ISO 8601 UTC
   bool on_dataplane = false;  // false until a dataplane accepted it
 };
+
+// rec's sorted keys, made on first use and kept (nullptr for no record).
+const PolicyKeys* KeysFor(PolicyRecord* rec);
 
 class Controller {
  public:
@@ -68,7 +73,7 @@ class Controller {
     double compile_ms = 0, image_ms = 0;
   };
 
-  bool Build(const Policy& file_policy, const Overlay& overlay, const std::string& source,
+  bool Build(Policy file_policy, const Overlay& overlay, const std::string& source,
              Built* out, proto::Reply* refusal);
   // Sends rec's image under a fresh generation; on success rec becomes live
   // (the live one becomes previous) and *dp is the dataplane's result.

@@ -1,5 +1,7 @@
 #include "control/controld/overlay.h"
 
+#include "dataplane/core/huge_page_hint.h"
+
 #include "control/controld/atomic_file.h"
 #include "control/policy/policy_loader.h"
 #include "dataplane/core/prefix.h"
@@ -144,7 +146,32 @@ bool SaveOverlay(const std::string& path, const Overlay& o, std::string* error) 
 
 bool MergeOverlay(const Policy& base, const Overlay& o, const std::string& overlay_name,
                   Policy* out, std::string* error) {
-  *out = base;
+  // The big prefix lists are copied into buffers advised for huge pages: on
+  // the VMs this runs on a 4 KiB page fault costs ~10 us, and 1M entries
+  // copied page by page cost more than the copy.
+  auto copy_list = [](const std::vector<PrefixEntry>& from, std::vector<PrefixEntry>* to) {
+    to->clear();
+    to->reserve(from.size() + 64);
+    HugePageHintCapacity(*to);
+    to->insert(to->end(), from.begin(), from.end());
+  };
+  Policy& m = *out;
+  m.version = base.version;
+  m.mode = base.mode;
+  copy_list(base.consumer, &m.consumer);
+  copy_list(base.business, &m.business);
+  copy_list(base.internal, &m.internal);
+  copy_list(base.mx_servers, &m.mx_servers);
+  copy_list(base.authorized_relays, &m.authorized_relays);
+  copy_list(base.quarantine, &m.quarantine);
+  m.smtp_ports = base.smtp_ports;
+  m.submission_ports = base.submission_ports;
+  m.never_block_tcp = base.never_block_tcp;
+  m.never_block_udp = base.never_block_udp;
+  m.exemptions = base.exemptions;
+  m.smtp_flow_rate = base.smtp_flow_rate;
+  m.signatures = base.signatures;
+  m.files = base.files;
   SourceLoc loc{static_cast<uint32_t>(out->files.size()), 0, 0};
   out->files.push_back(overlay_name);
   for (const auto& q : o.quarantine) {

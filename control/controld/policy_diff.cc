@@ -1,6 +1,8 @@
 #include "control/controld/policy_diff.h"
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -11,54 +13,71 @@ namespace spamwall::controld {
 
 namespace {
 
-using Keys = std::vector<std::string>;
+template <typename T>
+void SortUnique(std::vector<T>* v) {
+  std::sort(v->begin(), v->end());
+  v->erase(std::unique(v->begin(), v->end()), v->end());
+}
 
-Keys ListKeys(const Policy& p, const std::string& list) {
-  Keys k;
-  auto prefixes = [&](const std::vector<PrefixEntry>& v) {
-    for (const auto& e : v) k.push_back(FormatPrefix(e.prefix));
-  };
-  auto ports = [&](const std::vector<PortEntry>& v) {
-    for (const auto& e : v) k.push_back(std::to_string(e.port));
-  };
-  if (list == "consumer") prefixes(p.consumer);
-  else if (list == "business") prefixes(p.business);
-  else if (list == "internal") prefixes(p.internal);
-  else if (list == "mx_servers") prefixes(p.mx_servers);
-  else if (list == "authorized_relays") prefixes(p.authorized_relays);
-  else if (list == "quarantine") prefixes(p.quarantine);
-  else if (list == "smtp_ports") ports(p.smtp_ports);
-  else if (list == "submission_ports") ports(p.submission_ports);
-  else if (list == "exemptions")
-    for (const auto& e : p.exemptions)
-      k.push_back(FormatPrefix(e.prefix) + " " + e.owner + " " + e.expires_text);
-  std::sort(k.begin(), k.end());
-  k.erase(std::unique(k.begin(), k.end()), k.end());
+std::vector<PolicyKeys::Prefix> PrefixKeys(const std::vector<PrefixEntry>& list) {
+  std::vector<PolicyKeys::Prefix> k(list.size());
+  for (size_t i = 0; i < list.size(); i++) {
+    k[i].bytes[0] = list[i].prefix.family;
+    k[i].bytes[1] = list[i].prefix.length;
+    std::copy(list[i].prefix.addr.begin(), list[i].prefix.addr.end(), k[i].bytes.begin() + 2);
+  }
+  SortUnique(&k);
   return k;
 }
 
-size_t CountMissing(const Keys& from, const Keys& in) {
-  size_t n = 0;
-  for (const auto& k : from)
-    if (!std::binary_search(in.begin(), in.end(), k)) n++;
-  return n;
+std::vector<std::string> PortKeys(const std::vector<PortEntry>& v) {
+  std::vector<std::string> k;
+  for (const auto& e : v) k.push_back(std::to_string(e.port));
+  SortUnique(&k);
+  return k;
+}
+
+// {"current", "new", "added", "removed"} of two sorted unique key lists.
+template <typename T>
+nlohmann::json Counts(const std::vector<T>& now, const std::vector<T>& then) {
+  std::vector<T> common;
+  std::set_intersection(now.begin(), now.end(), then.begin(), then.end(), std::back_inserter(common));
+  return {{"current", now.size()},
+          {"new", then.size()},
+          {"added", then.size() - common.size()},
+          {"removed", now.size() - common.size()}};
 }
 
 }  // namespace
 
-nlohmann::json PolicyDiff(const Policy* current, const Policy& next) {
+std::shared_ptr<const PolicyKeys> KeysOf(const Policy& p) {
+  auto k = std::make_shared<PolicyKeys>();
+  const std::vector<PrefixEntry>* lists[6] = {&p.consumer,   &p.business,          &p.internal,
+                                              &p.mx_servers, &p.authorized_relays, &p.quarantine};
+  for (int i = 0; i < 6; i++) k->prefixes[i] = PrefixKeys(*lists[i]);
+  for (const auto& e : p.exemptions)
+    k->other[0].push_back(FormatPrefix(e.prefix) + " " + e.owner + " " + e.expires_text);
+  SortUnique(&k->other[0]);
+  k->other[1] = PortKeys(p.smtp_ports);
+  k->other[2] = PortKeys(p.submission_ports);
+  k->mode = ModeName(p.mode);
+  return k;
+}
+
+nlohmann::json PolicyDiff(const PolicyKeys* current, const PolicyKeys& next) {
+  static const PolicyKeys kNone;
+  const PolicyKeys& now = current ? *current : kNone;
   nlohmann::json d = nlohmann::json::object();
-  for (const char* list : kDiffLists) {
-    Keys now = current ? ListKeys(*current, list) : Keys{};
-    Keys then = ListKeys(next, list);
-    d[list] = {{"current", now.size()},
-               {"new", then.size()},
-               {"added", CountMissing(then, now)},
-               {"removed", CountMissing(now, then)}};
-  }
-  d["mode"] = {{"current", current ? nlohmann::json(ModeName(current->mode)) : nlohmann::json(nullptr)},
-               {"new", ModeName(next.mode)}};
+  // kDiffLists: the six prefix lists, then exemptions and the two port lists.
+  for (int i = 0; i < 6; i++) d[kDiffLists[i]] = Counts(now.prefixes[i], next.prefixes[i]);
+  for (int i = 0; i < 3; i++) d[kDiffLists[6 + i]] = Counts(now.other[i], next.other[i]);
+  d["mode"] = {{"current", current ? nlohmann::json(now.mode) : nlohmann::json(nullptr)},
+               {"new", next.mode}};
   return d;
+}
+
+nlohmann::json PolicyDiff(const Policy* current, const Policy& next) {
+  return PolicyDiff(current ? KeysOf(*current).get() : nullptr, *KeysOf(next));
 }
 
 nlohmann::json ChangedLists(const nlohmann::json& diff) {

@@ -4,6 +4,12 @@
 #ifndef SPAMWALL_CONTROL_CONTROLD_POLICY_DIFF_H_
 #define SPAMWALL_CONTROL_CONTROLD_POLICY_DIFF_H_
 
+#include <array>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "control/policy/policy.h"
@@ -15,10 +21,27 @@ inline constexpr const char* kDiffLists[] = {
     "consumer", "business", "internal", "mx_servers", "authorized_relays",
     "quarantine", "exemptions", "smtp_ports", "submission_ports"};
 
+// A policy's entries as sorted, unique keys per list (prefixes stay binary:
+// a 1M-prefix diff is a sort of plain values). Made once per compiled policy
+// and kept with it, so a push sorts only the new policy's lists.
+struct PolicyKeys {
+  struct Prefix {
+    std::array<uint8_t, 18> bytes;  // family, length, address
+    // memcmp, not the element-wise default: most of a 1M-entry sort.
+    bool operator<(const Prefix& o) const { return std::memcmp(bytes.data(), o.bytes.data(), 18) < 0; }
+    bool operator==(const Prefix& o) const { return std::memcmp(bytes.data(), o.bytes.data(), 18) == 0; }
+  };
+  std::array<std::vector<Prefix>, 6> prefixes;   // the six prefix lists of kDiffLists
+  std::array<std::vector<std::string>, 3> other;  // exemptions, smtp_ports, submission_ports
+  std::string mode;
+};
+std::shared_ptr<const PolicyKeys> KeysOf(const Policy& p);
+
 // {"consumer": {"current": N, "new": N, "added": N, "removed": N}, ...} for
 // every list, plus "mode": {"current", "new"}. `current` may be null (nothing
 // loaded yet: every entry is added).
 nlohmann::json PolicyDiff(const Policy* current, const Policy& next);
+nlohmann::json PolicyDiff(const PolicyKeys* current, const PolicyKeys& next);
 
 // Only the lists that changed, {"list": {"added": N, "removed": N}}: the audit
 // log's "changes".

@@ -42,6 +42,8 @@ struct Exemption {
   SourceLoc loc;
 };
 
+// A new field must also be copied in MergeOverlay (control/controld/overlay.cc),
+// which copies field by field to give the big lists huge pages.
 struct Policy {
   int version = 0;
   PolicyMode mode = PolicyMode::kEnforce;

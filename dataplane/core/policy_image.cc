@@ -179,22 +179,43 @@ std::unique_ptr<CompiledPolicy> LoadPolicyImage(const uint8_t* image, size_t siz
 }
 
 int CreatePolicyImageFd(const CompiledPolicy& policy, std::string* error) {
-  const size_t size = PolicyImageSize(policy);
+  PolicyImageHeader h;
+  const size_t size = Layout(policy, &h);
   int fd = memfd_create("spamwall-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) {
     *error = std::string("memfd_create: ") + std::strerror(errno);
     return -1;
   }
-  void* p = MAP_FAILED;
-  if (ftruncate(fd, static_cast<off_t>(size)) == 0)
-    p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (p == MAP_FAILED) {
+  // Written with pwrite, section by section, into a file that reads as
+  // zeros elsewhere: no page faults on a shared mapping, no zeroing pass
+  // (for 1M prefixes that was most of the image time).
+  const auto v4 = policy.v4.storage();
+  const auto v6 = policy.v6.storage();
+  const struct {
+    const void* data;
+    const Section& at;
+  } parts[] = {{v4.direct, h.v4_direct},
+               {v4.blob, h.v4_blob},
+               {v6.direct, h.v6_direct},
+               {v6.blob, h.v6_blob},
+               {policy.smtp_ports.bits().data(), h.smtp_ports},
+               {policy.submission_ports.bits().data(), h.submission_ports},
+               {policy.source.data(), h.source}};
+  bool ok = ftruncate(fd, static_cast<off_t>(size)) == 0 &&
+            pwrite(fd, &h, sizeof h, 0) == static_cast<ssize_t>(sizeof h);
+  for (const auto& part : parts) {
+    const uint8_t* p = static_cast<const uint8_t*>(part.data);
+    for (uint64_t done = 0; ok && done < part.at.bytes;) {
+      ssize_t n = pwrite(fd, p + done, part.at.bytes - done, static_cast<off_t>(part.at.offset + done));
+      ok = n > 0;
+      if (ok) done += static_cast<uint64_t>(n);
+    }
+  }
+  if (!ok) {
     *error = "policy image of " + std::to_string(size) + " bytes: " + std::strerror(errno);
     close(fd);
     return -1;
   }
-  WritePolicyImage(policy, static_cast<uint8_t*>(p), size);
-  munmap(p, size);
   // Sealed: the receiver checks what it maps, and nobody can change it after.
   if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
     *error = std::string("sealing the policy image: ") + std::strerror(errno);
@@ -217,7 +238,8 @@ std::unique_ptr<CompiledPolicy> LoadPolicyImageFd(int fd, std::string* error) {
     return nullptr;
   }
   const size_t size = static_cast<size_t>(st.st_size);
-  void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  // Populated up front: one call maps every page instead of a fault each.
+  void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
   if (p == MAP_FAILED) {
     *error = std::string("policy image: mmap: ") + std::strerror(errno);
     return nullptr;
