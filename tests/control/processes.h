@@ -1,35 +1,33 @@
-// Long-running test subprocesses (the dataplane, controld) and one-shot
+// The end-to-end tests' names for the shared process helpers of
+// tests/golden/run_dataplane.h: long-running daemons and one-shot
 // spamwallctl runs with stdout and stderr apart.
 #ifndef SPAMWALL_TESTS_CONTROL_PROCESSES_H_
 #define SPAMWALL_TESTS_CONTROL_PROCESSES_H_
 
-#include <sys/types.h>
-
 #include <string>
 #include <vector>
+
+#include "tests/golden/run_dataplane.h"
 
 namespace spamwall::e2e {
 
 std::string BuildDir();
 
-// Started with stdout+stderr to `log`; stopped (SIGTERM, then SIGKILL after
-// 10 s) by Stop or the destructor.
+// A daemon started from argv (argv[0] the binary) with stdout+stderr to
+// `log`; stopped (SIGTERM, then SIGKILL) by Stop or the destructor.
 class Process {
  public:
-  Process(const std::vector<std::string>& argv, const std::string& log);
+  Process(const std::vector<std::string>& argv, const std::string& log) {
+    process_.Start(argv[0], {argv.begin() + 1, argv.end()}, log);
+  }
   ~Process() { Stop(); }
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
-  // Exit code (128+signal when killed), -1 if it never ran.
-  int Stop();
-  bool Running();
-  pid_t pid() const { return pid_; }
-  std::string Log() const;
+  int Stop() { return process_.Stop(); }  // exit code, 128+signal when killed
+  bool Running() { return process_.running(); }
+  int pid() const { return process_.pid(); }
+  std::string Log() const { return process_.Log(); }
 
  private:
-  pid_t pid_ = -1;
-  int status_ = -1;
-  std::string log_;
+  golden::BackgroundProcess process_;
 };
 
 // Waits up to timeout_s for a path to exist.

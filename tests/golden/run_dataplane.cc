@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <chrono>
@@ -50,6 +51,50 @@ RunResult RunBinary(const std::string& binary, const std::vector<std::string>& a
   return r;
 }
 
+namespace {
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// fork + exec with stdout to `out` and stderr to `err` (the same file when equal).
+int Spawn(const std::string& binary, const std::vector<std::string>& args, const std::string& out,
+          const std::string& err) {
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(binary.c_str()));
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  int pid = fork();
+  if (pid != 0) return pid;
+  int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int e = err == out ? o : open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (o >= 0) dup2(o, 1);
+  if (e >= 0) dup2(e, 2);
+  execv(binary.c_str(), argv.data());
+  _exit(127);
+}
+
+int ExitCode(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
+
+}  // namespace
+
+SplitResult RunBinarySplit(const std::string& binary, const std::vector<std::string>& args) {
+  static std::atomic<int> n{0};
+  std::string base = (std::filesystem::temp_directory_path() /
+                      ("spamwall-run-" + std::to_string(getpid()) + "-" + std::to_string(n++)))
+                         .string();
+  int pid = Spawn(binary, args, base + ".out", base + ".err");
+  int st = 0;
+  waitpid(pid, &st, 0);
+  SplitResult r{ExitCode(st), Slurp(base + ".out"), Slurp(base + ".err")};
+  unlink((base + ".out").c_str());
+  unlink((base + ".err").c_str());
+  return r;
+}
+
 BackgroundProcess::~BackgroundProcess() {
   if (pid_ > 0 && status_ < 0) Stop(SIGKILL, 5);
 }
@@ -57,30 +102,16 @@ BackgroundProcess::~BackgroundProcess() {
 bool BackgroundProcess::Start(const std::string& binary, const std::vector<std::string>& args,
                               const std::string& log_path) {
   log_ = log_path;
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(binary.c_str()));
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_ = fork();
-  if (pid_ < 0) return false;
-  if (pid_ == 0) {
-    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
-    execv(binary.c_str(), argv.data());
-    _exit(127);
-  }
+  pid_ = Spawn(binary, args, log_path, log_path);
   status_ = -1;
-  return true;
+  return pid_ > 0;
 }
 
 bool BackgroundProcess::running() {
   if (pid_ <= 0 || status_ >= 0) return false;
   int st;
   if (waitpid(pid_, &st, WNOHANG) == pid_) {
-    status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    status_ = ExitCode(st);
     return false;
   }
   return true;
@@ -97,12 +128,7 @@ int BackgroundProcess::Stop(int sig, double timeout_s) {
   return -1;
 }
 
-std::string BackgroundProcess::Log() const {
-  std::ifstream in(log_);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string BackgroundProcess::Log() const { return Slurp(log_); }
 
 bool WaitFor(const std::function<bool()>& ready, double timeout_s) {
   auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);

@@ -21,6 +21,13 @@ std::string DataplaneBinary();  // BuiltBinary("spamwall-dataplane")
 
 // Runs a binary to completion, stdout and stderr together.
 RunResult RunBinary(const std::string& binary, const std::vector<std::string>& args);
+
+// The same with stdout and stderr apart (a CLI's output and its errors).
+struct SplitResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+SplitResult RunBinarySplit(const std::string& binary, const std::vector<std::string>& args);
 RunResult RunDataplane(const std::vector<std::string>& args);
 
 // A process running in the background (a daemon under test), its stdout and
