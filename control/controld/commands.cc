@@ -8,6 +8,7 @@
 #include "control/controld/controller.h"
 #include "control/controld/policy_diff.h"
 #include "control/policy/policy_loader.h"
+#include "control/policy/summary_json.h"
 
 namespace spamwall::controld {
 
@@ -39,21 +40,6 @@ bool PathArg(const Request& r, std::string* path, Reply* bad) {
     return false;
   }
   return true;
-}
-
-nlohmann::json SummaryJson(const PolicySummary& s) {
-  return {{"consumer", s.consumer},
-          {"business", s.business},
-          {"internal", s.internal},
-          {"mx_servers", s.mx_servers},
-          {"authorized_relays", s.authorized_relays},
-          {"quarantine", s.quarantine},
-          {"exemptions_active", s.exemptions_active},
-          {"exemptions_expired", s.exemptions_expired},
-          {"smtp_ports", s.smtp_ports},
-          {"submission_ports", s.submission_ports},
-          {"prefixes_v4", s.distinct_prefixes_v4},
-          {"prefixes_v6", s.distinct_prefixes_v6}};
 }
 
 const std::map<std::string, bool>& Commands() {

@@ -5,35 +5,12 @@
 #include <chrono>
 #include <cstdio>
 
+#include "control/policy/summary_json.h"
+#include "dataplane/app/stats.h"
 #include "dataplane/core/policy_image.h"
 #include "dataplane/core/verdict.h"
 
 namespace spamwall {
-
-namespace {
-
-nlohmann::json ByReason(const uint64_t (&v)[SW_REASON_COUNT]) {
-  nlohmann::json j = nlohmann::json::object();
-  for (int r = 1; r < SW_REASON_COUNT; r++) j[std::string(ReasonName(r))] = v[r];
-  return j;
-}
-
-nlohmann::json SummaryJson(const PolicySummary& s) {
-  return {{"consumer", s.consumer},
-          {"business", s.business},
-          {"internal", s.internal},
-          {"mx_servers", s.mx_servers},
-          {"authorized_relays", s.authorized_relays},
-          {"quarantine", s.quarantine},
-          {"exemptions_active", s.exemptions_active},
-          {"exemptions_expired", s.exemptions_expired},
-          {"smtp_ports", s.smtp_ports},
-          {"submission_ports", s.submission_ports},
-          {"prefixes_v4", s.distinct_prefixes_v4},
-          {"prefixes_v6", s.distinct_prefixes_v6}};
-}
-
-}  // namespace
 
 nlohmann::json LivePolicyJson(const LivePolicy& live) {
   const CompiledPolicy& p = *live.policy;
@@ -53,8 +30,8 @@ nlohmann::json GenerationsJson(const std::vector<PolicyPublisher::GenerationTota
                    {"live", g.live},
                    {"packets", g.counters.packets},
                    {"passed", g.counters.passed},
-                   {"dropped", ByReason(g.counters.dropped)},
-                   {"would_drop", ByReason(g.counters.would_drop)}});
+                   {"dropped", CountsByReason(g.counters.dropped)},
+                   {"would_drop", CountsByReason(g.counters.would_drop)}});
   return out;
 }
 

@@ -6,6 +6,12 @@
 
 namespace spamwall {
 
+nlohmann::json CountsByReason(const uint64_t (&v)[SW_REASON_COUNT]) {
+  nlohmann::json j = nlohmann::json::object();
+  for (int r = 1; r < SW_REASON_COUNT; r++) j[std::string(ReasonName(r))] = v[r];
+  return j;
+}
+
 WorkerCounters SumCounters(const std::vector<const WorkerCounters*>& workers) {
   WorkerCounters s;
   for (const WorkerCounters* w : workers) {
@@ -38,19 +44,13 @@ uint64_t TotalDropped(const WorkerCounters& c) {
   return d;
 }
 
-nlohmann::json ByReason(const uint64_t (&v)[SW_REASON_COUNT]) {
-  nlohmann::json j = nlohmann::json::object();
-  for (int r = 1; r < SW_REASON_COUNT; r++) j[std::string(ReasonName(r))] = v[r];
-  return j;
-}
-
 nlohmann::json CountersJson(const WorkerCounters& c, const RunInfo& run) {
   nlohmann::json j;
   j["packets"] = c.packets;
   j["passed"] = c.passed;
-  j["dropped"] = ByReason(c.dropped);
+  j["dropped"] = CountsByReason(c.dropped);
   j["dropped_total"] = TotalDropped(c);
-  j["would_drop"] = ByReason(c.would_drop);
+  j["would_drop"] = CountsByReason(c.would_drop);
   nlohmann::json mal = nlohmann::json::object();
   for (int m = 1; m < SW_MALFORMED_COUNT; m++) mal[std::string(MalformedName(m))] = c.malformed[m];
   j["malformed_detail"] = mal;
@@ -93,7 +93,7 @@ nlohmann::json StatsJson(const RunInfo& run, const std::vector<const WorkerCount
   for (size_t w = 0; w < workers.size(); w++) {
     const WorkerCounters& c = *workers[w];
     per_worker.push_back({{"worker", w}, {"packets", c.packets}, {"passed", c.passed},
-                          {"dropped", ByReason(c.dropped)}, {"bursts", c.bursts}});
+                          {"dropped", CountsByReason(c.dropped)}, {"bursts", c.bursts}});
   }
   j["workers"] = per_worker;
   return j;

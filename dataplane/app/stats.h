@@ -28,6 +28,9 @@ struct RunInfo {
   uint64_t tsc_hz = 0;
 };
 
+// {"consumer_smtp": N, ...}: one count per drop reason (reason 0 left out).
+nlohmann::json CountsByReason(const uint64_t (&v)[SW_REASON_COUNT]);
+
 // Sum of every worker's counters (what a reader of per-lcore counters does).
 WorkerCounters SumCounters(const std::vector<const WorkerCounters*>& workers);
 

@@ -1,0 +1,29 @@
+// A compiled policy's counts per list as JSON: what `policy show`, `stats`,
+// the telemetry commands and controld's replies all print (one shape).
+#ifndef SPAMWALL_CONTROL_POLICY_SUMMARY_JSON_H_
+#define SPAMWALL_CONTROL_POLICY_SUMMARY_JSON_H_
+
+#include <nlohmann/json.hpp>
+
+#include "dataplane/core/compiled_policy.h"
+
+namespace spamwall {
+
+inline nlohmann::json SummaryJson(const PolicySummary& s) {
+  return {{"consumer", s.consumer},
+          {"business", s.business},
+          {"internal", s.internal},
+          {"mx_servers", s.mx_servers},
+          {"authorized_relays", s.authorized_relays},
+          {"quarantine", s.quarantine},
+          {"exemptions_active", s.exemptions_active},
+          {"exemptions_expired", s.exemptions_expired},
+          {"smtp_ports", s.smtp_ports},
+          {"submission_ports", s.submission_ports},
+          {"prefixes_v4", s.distinct_prefixes_v4},
+          {"prefixes_v6", s.distinct_prefixes_v6}};
+}
+
+}  // namespace spamwall
+
+#endif  // SPAMWALL_CONTROL_POLICY_SUMMARY_JSON_H_
