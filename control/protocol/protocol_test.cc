@@ -152,6 +152,33 @@ TEST_F(ProtocolTest, MalformedBodyIsAnsweredAndTheConnectionGoesOn) {
   EXPECT_NE(ReplyError(ReadReply(fd.get())).find("no \"cmd\""), std::string::npos);
 }
 
+// A body of nested brackets once crashed the process: the server copies and
+// dumps the id it echoes, once per level (a 200 KB request was enough).
+TEST_F(ProtocolTest, DeeplyNestedBodyIsRefusedAndTheConnectionGoesOn) {
+  StartServer();
+  UniqueFd fd = Raw();
+  auto nested = [](int depth) {
+    return "{\"cmd\":\"echo\",\"args\":{},\"id\":" + std::string(depth - 1, '[') +
+           std::string(depth - 1, ']') + "}";
+  };
+  std::string deep = nested(kMaxJsonDepth + 1);
+  deep = Header(static_cast<uint32_t>(deep.size())) + deep;
+  ASSERT_EQ(send(fd.get(), deep.data(), deep.size(), 0), static_cast<ssize_t>(deep.size()));
+  nlohmann::json reply = ReadReply(fd.get());
+  EXPECT_EQ(reply["error"]["code"], kBadRequest);
+  EXPECT_NE(ReplyError(reply).find("nested deeper than 64"), std::string::npos) << reply;
+  std::string ok = nested(kMaxJsonDepth);
+  ok = Header(static_cast<uint32_t>(ok.size())) + ok;
+  ASSERT_EQ(send(fd.get(), ok.data(), ok.size(), 0), static_cast<ssize_t>(ok.size()));
+  EXPECT_EQ(ReadReply(fd.get())["ok"], true);
+  // Brackets inside strings do not count.
+  std::string text = "{\"cmd\":\"echo\",\"args\":{\"s\":\"" + std::string(100, '[') + "\"}}";
+  text = Header(static_cast<uint32_t>(text.size())) + text;
+  ASSERT_EQ(send(fd.get(), text.data(), text.size(), 0), static_cast<ssize_t>(text.size()));
+  EXPECT_EQ(ReadReply(fd.get())["ok"], true);
+  EXPECT_TRUE(StillServes());
+}
+
 TEST_F(ProtocolTest, WrongVersionOrMagicIsRefused) {
   StartServer();
   {

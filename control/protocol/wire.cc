@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace spamwall::proto {
@@ -18,6 +19,28 @@ uint32_t Get32(const uint8_t* p) {
 void Put16(uint8_t* p, uint16_t v) { p[0] = v & 0xff, p[1] = v >> 8; }
 void Put32(uint8_t* p, uint32_t v) {
   for (int i = 0; i < 4; i++) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+// The deepest nesting of arrays and objects in `text`, outside strings;
+// stops counting past kMaxJsonDepth.
+int NestingDepth(const std::string& text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char ch : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (ch == '\\') escaped = true;
+      else if (ch == '"') in_string = false;
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == '[' || ch == '{') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > kMaxJsonDepth) break;
+    } else if (ch == ']' || ch == '}') {
+      depth--;
+    }
+  }
+  return deepest;
 }
 
 std::string Errno(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
@@ -102,6 +125,11 @@ ReadResult ReadMessage(int sock, Message* out, std::string* error, uint32_t max_
     return ReadResult::kBadBody;
   }
   if (!(flags & kFlagFd)) out->fd.Reset();
+  if (NestingDepth(body) > kMaxJsonDepth) {
+    *error = "malformed request: the body is nested deeper than " + std::to_string(kMaxJsonDepth) +
+             " levels";
+    return ReadResult::kBadBody;
+  }
   out->body = nlohmann::json::parse(body, nullptr, false);
   if (out->body.is_discarded()) {
     *error = "malformed request: the body is not valid JSON";

@@ -28,6 +28,10 @@ constexpr uint16_t kProtocolVersion = 1;
 constexpr uint32_t kHeaderBytes = 16;
 constexpr uint32_t kDefaultMaxBody = 1u << 20;  // requests: 1 MiB is plenty
 constexpr uint16_t kFlagFd = 1;
+// Bodies nested deeper (arrays and objects) are refused: copying or dumping
+// a value recurses once per level, and a 1 MiB body of brackets would
+// overflow a connection thread's stack.
+constexpr int kMaxJsonDepth = 64;
 
 struct Message {
   nlohmann::json body;

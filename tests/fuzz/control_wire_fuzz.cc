@@ -6,7 +6,8 @@
 //    kClosed or kBadHeader. A model of the framing, written from the spec,
 //    predicts every result: a message is kOk exactly when its header is
 //    intact, no descriptor is announced (none can ride along here) and its
-//    body is a JSON object, which ReadMessage must then return unchanged.
+//    body is a JSON object nested at most kMaxJsonDepth deep, which
+//    ReadMessage must then return unchanged.
 //    Every refusal must say why in words.
 // 2. The server: a UnixServer (control/protocol/server.h, one per process, on
 //    a socket in a temporary directory) gets the same bytes from a client
@@ -19,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -49,6 +51,14 @@ uint32_t Get32(const uint8_t* p) {
   return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
 }
 
+// Levels of arrays and objects: {} is 1.
+int Depth(const nlohmann::json& v) {
+  if (!v.is_structured()) return 0;
+  int deepest = 0;
+  for (const auto& e : v) deepest = std::max(deepest, Depth(e));
+  return deepest + 1;
+}
+
 // What the spec says ReadMessage returns for the message at data[at..).
 struct Expected {
   proto::ReadResult result;
@@ -71,7 +81,8 @@ Expected Model(const uint8_t* data, size_t size, size_t at, uint32_t max_body) {
   if (flags & proto::kFlagFd) return {proto::ReadResult::kBadBody, next, nullptr};
   auto body = nlohmann::json::parse(h + proto::kHeaderBytes, h + proto::kHeaderBytes + length,
                                     nullptr, false);
-  if (body.is_discarded() || !body.is_object()) return {proto::ReadResult::kBadBody, next, nullptr};
+  if (body.is_discarded() || !body.is_object() || Depth(body) > proto::kMaxJsonDepth)
+    return {proto::ReadResult::kBadBody, next, nullptr};
   return {proto::ReadResult::kOk, next, std::move(body)};
 }
 
