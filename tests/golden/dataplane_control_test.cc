@@ -193,8 +193,10 @@ TEST_F(DataplaneControlTest, TelemetryCommandsAnswerFromTheSameCounters) {
     EXPECT_GT(n, 0);
     return nlohmann::json::parse(std::string(buf, n > 0 ? n : 0))[cmd];
   };
-  nlohmann::json s = ask("/spamwall/stats");
-  EXPECT_GT(s["packets"].get<uint64_t>(), 0u) << s;
+  // The socket comes up before the worker starts: wait for its first packets.
+  nlohmann::json s;
+  EXPECT_TRUE(WaitFor([&] { return (s = ask("/spamwall/stats"))["packets"].get<uint64_t>() > 0; }, 10))
+      << s;
   EXPECT_TRUE(s.contains("dropped_consumer_smtp")) << s;
   EXPECT_EQ(s["policy_generation"], 0);
   nlohmann::json p = ask("/spamwall/policy");
