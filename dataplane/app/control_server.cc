@@ -35,6 +35,16 @@ nlohmann::json GenerationsJson(const std::vector<PolicyPublisher::GenerationTota
   return out;
 }
 
+void AddGenerations(PolicyPublisher* publisher, nlohmann::json* stats) {
+  (*stats)["generations"] = GenerationsJson(publisher->Generations());
+  PolicyPublisher::Folded f = publisher->FoldedGenerations();
+  (*stats)["generations_folded"] = {{"generations", f.generations},
+                                    {"packets", f.counters.packets},
+                                    {"passed", f.counters.passed},
+                                    {"dropped", CountsByReason(f.counters.dropped)},
+                                    {"would_drop", CountsByReason(f.counters.would_drop)}};
+}
+
 bool DataplaneControl::Start(const std::string& socket_path, Context ctx, std::string* error) {
   ctx_ = std::move(ctx);
   path_ = socket_path;
@@ -72,7 +82,7 @@ proto::Reply DataplaneControl::Handle(proto::Request& req) {
     return Reply::Ok(ctx_.publisher->WithCurrent([](const LivePolicy& l) { return LivePolicyJson(l); }));
   if (req.cmd == "stats") {
     nlohmann::json s = ctx_.stats();
-    s["generations"] = GenerationsJson(ctx_.publisher->Generations());
+    AddGenerations(ctx_.publisher, &s);
     s["time"] = std::chrono::duration<double>(
                     std::chrono::system_clock::now().time_since_epoch()).count();
     return Reply::Ok(std::move(s));

@@ -40,6 +40,10 @@ nlohmann::json LivePolicyJson(const LivePolicy& live);
 // Per-generation totals as JSON, in the order the generations went live.
 nlohmann::json GenerationsJson(const std::vector<PolicyPublisher::GenerationTotals>& gens);
 
+// "generations" and "generations_folded" (the totals of the generations
+// beyond the history) into a stats object: together they sum to "packets".
+void AddGenerations(PolicyPublisher* publisher, nlohmann::json* stats);
+
 }  // namespace spamwall
 
 #endif  // SPAMWALL_DATAPLANE_APP_CONTROL_SERVER_H_

@@ -205,7 +205,7 @@ int RunLive(const Options& o, const char* program) {
   run.policy = last->policy.get();
   if (!o.stats_json.empty()) {
     nlohmann::json j = StatsJson(run, workers);
-    j["generations"] = GenerationsJson(publisher.Generations());
+    AddGenerations(&publisher, &j);
     std::ofstream(o.stats_json) << j.dump(2) << "\n";
   }
   std::printf("spamwall-dataplane live: stopped after %.1f s\n%s", run.elapsed_s,

@@ -85,7 +85,17 @@ PolicyPublisher::Published PolicyPublisher::Publish(std::unique_ptr<CompiledPoli
   out.grace_us = MicrosSince(t0);
   out.previous_generation = old->generation;
   retired_.push_back({old->generation, false, Sum(*old)});  // exact: nobody writes it now
+  if (retired_.size() > kGenerationHistory) {
+    folded_.generations++;
+    folded_.counters.Add(retired_.front().counters);
+    retired_.erase(retired_.begin());
+  }
   return out;
+}
+
+PolicyPublisher::Folded PolicyPublisher::FoldedGenerations() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return folded_;
 }
 
 std::vector<PolicyPublisher::GenerationTotals> PolicyPublisher::Generations() {

@@ -26,6 +26,9 @@ struct rte_rcu_qsbr;
 namespace spamwall {
 
 constexpr unsigned kMaxWorkers = 64;
+// Retired generations kept one by one; older ones are folded into one total
+// (a dataplane that runs for months through thousands of pushes a day).
+constexpr size_t kGenerationHistory = 256;
 
 // Written by one worker only (its slot of LivePolicy::workers).
 struct alignas(64) GenerationCounters {
@@ -82,15 +85,24 @@ class PolicyPublisher {
     bool live;
     GenerationCounters counters;
   };
-  // Every generation that has judged packets, in the order they went live;
-  // retired ones are exact, the live one is running.
+  // Every generation that has judged packets, in the order they went live,
+  // the last kGenerationHistory retired ones and the live one; retired ones
+  // are exact, the live one is running.
   std::vector<GenerationTotals> Generations();
+
+  // What the generations folded out of that list judged, and how many they were.
+  struct Folded {
+    uint64_t generations = 0;
+    GenerationCounters counters;
+  };
+  Folded FoldedGenerations();
 
  private:
   std::mutex mu_;  // control path only
   std::atomic<LivePolicy*> live_{nullptr};
   rte_rcu_qsbr* qsbr_ = nullptr;
   std::vector<GenerationTotals> retired_;
+  Folded folded_;
 };
 
 }  // namespace spamwall
