@@ -35,7 +35,8 @@ bool ParseDay(std::string_view text, Day* day);
 
 struct CompileOptions {
   Day today = TodayUtc();              // exemptions expiring before this are dropped
-  // Nodes per family: 256 B each for IPv4, 1 KiB for IPv6.
+  // Size bound per family, counted as the nodes the equivalent painted
+  // StrideTrie (stride_trie.h) would have.
   size_t max_trie_nodes = Ipv6Table::kDefaultMaxNodes;
 };
 
