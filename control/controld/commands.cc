@@ -17,10 +17,6 @@ using proto::Request;
 
 namespace {
 
-double MsSince(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
-
 Reply BadArgs(const std::string& m) { return Reply::Error(proto::kBadRequest, m); }
 
 // A required string argument.
@@ -127,24 +123,14 @@ Reply Controller::PolicyCheck(const Request& r) {
       res["compile_ms"] = built.compile_ms;
       return Reply::Ok(res);
     }
-    // Build failures (resource limits, an invalid overlay): one error per line.
+    // Build failures (resource limits, an invalid overlay).
     res["valid"] = false;
-    nlohmann::json errors = nlohmann::json::array();
-    std::string m = refusal.message;
-    const std::string head = "policy refused:\n";
-    if (m.rfind(head, 0) == 0) m = m.substr(head.size());
-    for (size_t at = 0; at <= m.size();) {
-      size_t nl = m.find('\n', at);
-      if (nl == std::string::npos) nl = m.size();
-      if (nl > at) errors.push_back(m.substr(at, nl - at));
-      at = nl + 1;
-    }
-    res["errors"] = errors;
+    res["errors"] = built.errors;
     res["warnings"] = list(diag.warnings);
     return Reply::Ok(res);
   }
   res["valid"] = false;
-  res["errors"] = list(diag.errors);
+  res["errors"] = ErrorLines(diag);
   res["warnings"] = list(diag.warnings);
   return Reply::Ok(res);
 }
@@ -159,9 +145,7 @@ Reply Controller::PolicyPush(const Request& r, nlohmann::json* changes) {
   const double load_ms = MsSince(t0);
   if (!file) {
     counters_.pushes["refused"]++;
-    std::string s = "policy refused:";
-    for (const auto& e : diag.errors) s += "\n" + e.ToString();
-    return Reply::Error(proto::kRefused, s);
+    return Reply::Error(proto::kRefused, RefusalMessage(ErrorLines(diag)));
   }
   Built built;
   Reply refusal;

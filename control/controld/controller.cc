@@ -13,19 +13,21 @@ namespace spamwall::controld {
 
 using proto::Reply;
 
-namespace {
-
 double MsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::string Refusal(const Diagnostics& d) {
-  std::string s = "policy refused:";
-  for (const auto& e : d.errors) s += "\n" + e.ToString();
-  return s;
+std::vector<std::string> ErrorLines(const Diagnostics& d) {
+  std::vector<std::string> lines;
+  for (const auto& e : d.errors) lines.push_back(e.ToString());
+  return lines;
 }
 
-}  // namespace
+std::string RefusalMessage(const std::vector<std::string>& errors) {
+  std::string s = "policy refused:";
+  for (const auto& e : errors) s += "\n" + e;
+  return s;
+}
 
 Controller::Controller(Config cfg, DataplaneLink* link, AuditLog* audit)
     : cfg_(std::move(cfg)), link_(link), audit_(audit) {}
@@ -53,7 +55,7 @@ bool Controller::Init(std::string* error) {
   Built built;
   Reply refusal;
   if (!file) {
-    *error = Refusal(diag);
+    *error = RefusalMessage(ErrorLines(diag));
     return false;
   }
   if (!Build(*file, overlay_, cfg_.policy, &built, &refusal)) {
@@ -96,7 +98,8 @@ bool Controller::Build(Policy file_policy, const Overlay& overlay, const std::st
   rec.source = source;
   std::string error;
   if (!MergeOverlay(file_policy, overlay, OverlayPath(), &rec.merged, &error)) {
-    *refusal = Reply::Error(proto::kRefused, "overlay " + OverlayPath() + ": " + error);
+    out->errors = {"overlay " + OverlayPath() + ": " + error};
+    *refusal = Reply::Error(proto::kRefused, RefusalMessage(out->errors));
     return false;
   }
   auto t0 = std::chrono::steady_clock::now();
@@ -104,7 +107,8 @@ bool Controller::Build(Policy file_policy, const Overlay& overlay, const std::st
   std::unique_ptr<CompiledPolicy> compiled = CompilePolicy(rec.merged, CompileOptions{}, &diag);
   out->compile_ms = MsSince(t0);
   if (!compiled || !diag.ok()) {
-    *refusal = Reply::Error(proto::kRefused, Refusal(diag));
+    out->errors = ErrorLines(diag);
+    *refusal = Reply::Error(proto::kRefused, RefusalMessage(out->errors));
     return false;
   }
   for (const auto& w : diag.warnings) rec.warnings.push_back(w.ToString());
@@ -114,7 +118,8 @@ bool Controller::Build(Policy file_policy, const Overlay& overlay, const std::st
   int fd = CreatePolicyImageFd(*compiled, &error);
   out->image_ms = MsSince(t0);
   if (fd < 0) {
-    *refusal = Reply::Error(proto::kInternal, "cannot build the policy image: " + error);
+    out->errors = {"cannot build the policy image: " + error};
+    *refusal = Reply::Error(proto::kInternal, out->errors[0]);
     return false;
   }
   rec.image = std::make_shared<UniqueFd>(fd);

@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -44,6 +45,14 @@ struct PolicyRecord {
   bool on_dataplane = false;  // false until a dataplane accepted it
 };
 
+// Milliseconds since t0 (the timings of every reply).
+double MsSince(std::chrono::steady_clock::time_point t0);
+
+// Each error as "file:line:col: message".
+std::vector<std::string> ErrorLines(const Diagnostics& d);
+// "policy refused:" and one error per line: how every refused policy is answered.
+std::string RefusalMessage(const std::vector<std::string>& errors);
+
 // rec's sorted keys, made on first use and kept (nullptr for no record).
 const PolicyKeys* KeysFor(PolicyRecord* rec);
 
@@ -71,6 +80,7 @@ class Controller {
   struct Built {
     PolicyRecord record;
     double compile_ms = 0, image_ms = 0;
+    std::vector<std::string> errors;  // why Build refused, one per line
   };
 
   bool Build(Policy file_policy, const Overlay& overlay, const std::string& source,

@@ -14,7 +14,7 @@ namespace spamwall {
 
 nlohmann::json LivePolicyJson(const LivePolicy& live) {
   const CompiledPolicy& p = *live.policy;
-  return {{"generation", live.generation},
+  return {{"generation", live.policy->generation},
           {"origin", live.origin},
           {"mode", p.mode == PolicyMode::kMonitor ? "monitor" : "enforce"},
           {"source", p.source},
@@ -70,7 +70,7 @@ void DataplaneControl::Stop() {
 proto::Reply DataplaneControl::Handle(proto::Request& req) {
   using proto::Reply;
   if (req.cmd == "hello") {
-    uint64_t gen = ctx_.publisher->WithCurrent([](const LivePolicy& l) { return l.generation; });
+    uint64_t gen = ctx_.publisher->WithCurrent([](const LivePolicy& l) { return l.policy->generation; });
     return Reply::Ok({{"process", "spamwall-dataplane"},
                       {"protocol", proto::kProtocolVersion},
                       {"pid", getpid()},

@@ -186,7 +186,7 @@ int RunLive(const Options& o, const char* program) {
       double dt = static_cast<double>(now - last_report) / hz;
       uint64_t dropped = 0;
       for (int r = 1; r < SW_REASON_COUNT; r++) dropped += sum.dropped[r];
-      uint64_t gen = publisher.WithCurrent([](const LivePolicy& l) { return l.generation; });
+      uint64_t gen = publisher.WithCurrent([](const LivePolicy& l) { return l.policy->generation; });
       std::printf("[%8.1fs] packets %lu (%.0f/s) passed %lu dropped %lu policy generation %lu\n",
                   elapsed, (unsigned long)sum.packets, (sum.packets - last_packets) / dt,
                   (unsigned long)sum.passed, (unsigned long)dropped, (unsigned long)gen);

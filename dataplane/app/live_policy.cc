@@ -17,6 +17,17 @@ double MicrosSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// A policy ready to publish as `generation`.
+std::unique_ptr<LivePolicy> MakeLive(std::unique_ptr<CompiledPolicy> policy, uint64_t generation,
+                                     std::string origin) {
+  auto live = std::make_unique<LivePolicy>();
+  policy->generation = generation;
+  live->policy = std::move(policy);
+  live->origin = std::move(origin);
+  live->loaded_at = NowUnix();
+  return live;
+}
+
 GenerationCounters Sum(const LivePolicy& p) {
   GenerationCounters s;
   for (const auto& w : p.workers) s.Add(w);
@@ -54,25 +65,14 @@ bool PolicyPublisher::Init(std::unique_ptr<CompiledPolicy> boot, uint64_t genera
       return false;
     }
   }
-  auto live = std::make_unique<LivePolicy>();
-  boot->generation = generation;
-  live->policy = std::move(boot);
-  live->generation = generation;
-  live->origin = std::move(origin);
-  live->loaded_at = NowUnix();
-  live_.store(live.release(), std::memory_order_release);
+  live_.store(MakeLive(std::move(boot), generation, std::move(origin)).release(),
+              std::memory_order_release);
   return true;
 }
 
 PolicyPublisher::Published PolicyPublisher::Publish(std::unique_ptr<CompiledPolicy> next,
                                                     uint64_t generation, std::string origin) {
-  auto fresh = std::make_unique<LivePolicy>();
-  next->generation = generation;
-  fresh->policy = std::move(next);
-  fresh->generation = generation;
-  fresh->origin = std::move(origin);
-  fresh->loaded_at = NowUnix();
-
+  std::unique_ptr<LivePolicy> fresh = MakeLive(std::move(next), generation, std::move(origin));
   std::lock_guard<std::mutex> lock(mu_);
   Published out;
   auto t0 = std::chrono::steady_clock::now();
@@ -83,8 +83,8 @@ PolicyPublisher::Published PolicyPublisher::Publish(std::unique_ptr<CompiledPoli
   // next poll) before this returns; the control thread is not a reader.
   if (qsbr_) rte_rcu_qsbr_synchronize(qsbr_, RTE_QSBR_THRID_INVALID);
   out.grace_us = MicrosSince(t0);
-  out.previous_generation = old->generation;
-  retired_.push_back({old->generation, false, Sum(*old)});  // exact: nobody writes it now
+  out.previous_generation = old->policy->generation;
+  retired_.push_back({old->policy->generation, false, Sum(*old)});  // exact: nobody writes it now
   if (retired_.size() > kGenerationHistory) {
     folded_.generations++;
     folded_.counters.Add(retired_.front().counters);
@@ -102,7 +102,7 @@ std::vector<PolicyPublisher::GenerationTotals> PolicyPublisher::Generations() {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<GenerationTotals> out = retired_;
   const LivePolicy* live = live_.load(std::memory_order_acquire);
-  out.push_back({live->generation, true, Sum(*live)});
+  out.push_back({live->policy->generation, true, Sum(*live)});
   return out;
 }
 

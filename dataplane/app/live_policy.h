@@ -41,8 +41,7 @@ struct alignas(64) GenerationCounters {
 };
 
 struct LivePolicy {
-  std::unique_ptr<CompiledPolicy> policy;
-  uint64_t generation = 0;
+  std::unique_ptr<CompiledPolicy> policy;  // policy->generation is its generation
   std::string origin;     // who or what loaded it, for `policy show`
   double loaded_at = 0;   // unix seconds
   GenerationCounters workers[kMaxWorkers];
