@@ -7,7 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "control/protocol/unique_fd.h"
+#include "ipc/unique_fd.h"
 
 namespace spamwall::controld {
 

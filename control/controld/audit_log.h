@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "control/protocol/unique_fd.h"
-#include "control/protocol/unix_socket.h"
+#include "ipc/unique_fd.h"
+#include "ipc/unix_socket.h"
 
 namespace spamwall::controld {
 

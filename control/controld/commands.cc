@@ -8,7 +8,7 @@
 #include "control/controld/controller.h"
 #include "control/controld/policy_diff.h"
 #include "control/policy/policy_loader.h"
-#include "control/policy/summary_json.h"
+#include "ipc/api/summary_json.h"
 
 namespace spamwall::controld {
 

@@ -25,7 +25,7 @@
 #include "control/controld/policy_diff.h"
 #include "control/controld/stats_sampler.h"
 #include "control/policy/policy.h"
-#include "control/protocol/server.h"
+#include "ipc/server.h"
 
 namespace spamwall::controld {
 

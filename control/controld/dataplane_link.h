@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "control/protocol/client.h"
+#include "ipc/client.h"
 
 namespace spamwall::controld {
 

@@ -14,7 +14,7 @@
 #include "control/controld/dataplane_link.h"
 #include "control/controld/metrics_server.h"
 #include "control/controld/stats_sampler.h"
-#include "control/protocol/server.h"
+#include "ipc/server.h"
 
 using namespace spamwall;
 using namespace spamwall::controld;

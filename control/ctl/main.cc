@@ -7,7 +7,7 @@
 #include <iostream>
 
 #include "control/ctl/output.h"
-#include "control/protocol/client.h"
+#include "ipc/client.h"
 
 using nlohmann::json;
 

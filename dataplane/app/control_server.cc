@@ -5,7 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include "control/policy/summary_json.h"
+#include "ipc/api/summary_json.h"
 #include "dataplane/app/stats.h"
 #include "dataplane/core/policy_image.h"
 #include "dataplane/core/verdict.h"

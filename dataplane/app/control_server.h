@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "control/protocol/server.h"
+#include "ipc/server.h"
 #include "dataplane/app/live_policy.h"
 
 namespace spamwall {

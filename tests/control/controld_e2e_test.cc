@@ -15,9 +15,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "control/protocol/client.h"
-#include "control/protocol/unix_socket.h"
-#include "control/protocol/wire.h"
+#include "ipc/client.h"
+#include "ipc/unix_socket.h"
+#include "ipc/wire.h"
 #include "tests/control/processes.h"
 #include "tests/golden/run_dataplane.h"
 

@@ -1,5 +1,5 @@
 // libFuzzer target: any bytes as the stream a control connection reads
-// (control/protocol/wire.h, docs/control-protocol.md), through real sockets.
+// (ipc/wire.h, docs/control-protocol.md), through real sockets.
 //
 // 1. ReadMessage: the bytes go into one end of an AF_UNIX socketpair, which is
 //    then shut down for writing; ReadMessage reads the other end until it says
@@ -9,7 +9,7 @@
 //    body is a JSON object nested at most kMaxJsonDepth deep, which
 //    ReadMessage must then return unchanged.
 //    Every refusal must say why in words.
-// 2. The server: a UnixServer (control/protocol/server.h, one per process, on
+// 2. The server: a UnixServer (ipc/server.h, one per process, on
 //    a socket in a temporary directory) gets the same bytes from a client
 //    connection and must answer every message the model sees begin with one
 //    well-formed reply (error replies for refusals, then close after a
@@ -29,9 +29,9 @@
 #include <string>
 #include <vector>
 
-#include "control/protocol/server.h"
-#include "control/protocol/unix_socket.h"
-#include "control/protocol/wire.h"
+#include "ipc/server.h"
+#include "ipc/unix_socket.h"
+#include "ipc/wire.h"
 
 namespace {
 

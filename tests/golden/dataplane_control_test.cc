@@ -18,7 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "control/policy/policy_loader.h"
-#include "control/protocol/client.h"
+#include "ipc/client.h"
 #include "dataplane/core/policy_image.h"
 #include "tests/fixtures/fixture.h"
 #include "tests/golden/run_dataplane.h"

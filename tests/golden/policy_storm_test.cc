@@ -24,7 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "control/policy/policy_loader.h"
-#include "control/protocol/client.h"
+#include "ipc/client.h"
 #include "dataplane/core/verdict.h"
 #include "tests/fixtures/fixture.h"
 #include "tests/fixtures/frame_builder.h"

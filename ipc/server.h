@@ -3,8 +3,8 @@
 // on its own connection thread (a slow or silent client holds up nobody).
 // Framing errors are answered, then the connection is closed; a client that
 // hangs up mid-request only ends its own connection.
-#ifndef SPAMWALL_CONTROL_PROTOCOL_SERVER_H_
-#define SPAMWALL_CONTROL_PROTOCOL_SERVER_H_
+#ifndef SPAMWALL_IPC_SERVER_H_
+#define SPAMWALL_IPC_SERVER_H_
 
 #include <atomic>
 #include <functional>
@@ -14,8 +14,8 @@
 #include <string>
 #include <thread>
 
-#include "control/protocol/unix_socket.h"
-#include "control/protocol/wire.h"
+#include "ipc/unix_socket.h"
+#include "ipc/wire.h"
 
 namespace spamwall::proto {
 
@@ -82,4 +82,4 @@ class UnixServer {
 
 }  // namespace spamwall::proto
 
-#endif  // SPAMWALL_CONTROL_PROTOCOL_SERVER_H_
+#endif  // SPAMWALL_IPC_SERVER_H_

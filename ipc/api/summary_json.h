@@ -1,7 +1,7 @@
 // A compiled policy's counts per list as JSON: what `policy show`, `stats`,
 // the telemetry commands and controld's replies all print (one shape).
-#ifndef SPAMWALL_CONTROL_POLICY_SUMMARY_JSON_H_
-#define SPAMWALL_CONTROL_POLICY_SUMMARY_JSON_H_
+#ifndef SPAMWALL_IPC_API_SUMMARY_JSON_H_
+#define SPAMWALL_IPC_API_SUMMARY_JSON_H_
 
 #include <nlohmann/json.hpp>
 
@@ -26,4 +26,4 @@ inline nlohmann::json SummaryJson(const PolicySummary& s) {
 
 }  // namespace spamwall
 
-#endif  // SPAMWALL_CONTROL_POLICY_SUMMARY_JSON_H_
+#endif  // SPAMWALL_IPC_API_SUMMARY_JSON_H_

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <thread>
 
-#include "control/protocol/client.h"
-#include "control/protocol/server.h"
+#include "ipc/client.h"
+#include "ipc/server.h"
 
 namespace spamwall::proto {
 namespace {

@@ -1,4 +1,4 @@
-#include "control/protocol/server.h"
+#include "ipc/server.h"
 
 #include <fcntl.h>
 #include <poll.h>

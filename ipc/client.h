@@ -1,12 +1,12 @@
 // The client side of the control protocol: one connection, requests answered
 // in order. spamwallctl uses it towards controld, controld towards the dataplane.
-#ifndef SPAMWALL_CONTROL_PROTOCOL_CLIENT_H_
-#define SPAMWALL_CONTROL_PROTOCOL_CLIENT_H_
+#ifndef SPAMWALL_IPC_CLIENT_H_
+#define SPAMWALL_IPC_CLIENT_H_
 
 #include <string>
 
-#include "control/protocol/unix_socket.h"
-#include "control/protocol/wire.h"
+#include "ipc/unix_socket.h"
+#include "ipc/wire.h"
 
 namespace spamwall::proto {
 
@@ -33,4 +33,4 @@ std::string ReplyError(const nlohmann::json& reply);
 
 }  // namespace spamwall::proto
 
-#endif  // SPAMWALL_CONTROL_PROTOCOL_CLIENT_H_
+#endif  // SPAMWALL_IPC_CLIENT_H_

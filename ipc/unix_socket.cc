@@ -1,4 +1,4 @@
-#include "control/protocol/unix_socket.h"
+#include "ipc/unix_socket.h"
 
 #include <errno.h>
 #include <grp.h>

@@ -1,4 +1,4 @@
-#include "control/protocol/client.h"
+#include "ipc/client.h"
 
 namespace spamwall::proto {
 

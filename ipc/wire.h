@@ -12,15 +12,15 @@
 // Requests are {"id": N, "cmd": "policy.push", "args": {...}}; replies echo
 // the id: {"id": N, "ok": true, "result": {...}} or
 // {"id": N, "ok": false, "error": {"code": "...", "message": "..."}}.
-#ifndef SPAMWALL_CONTROL_PROTOCOL_WIRE_H_
-#define SPAMWALL_CONTROL_PROTOCOL_WIRE_H_
+#ifndef SPAMWALL_IPC_WIRE_H_
+#define SPAMWALL_IPC_WIRE_H_
 
 #include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
-#include "control/protocol/unique_fd.h"
+#include "ipc/unique_fd.h"
 
 namespace spamwall::proto {
 
@@ -67,4 +67,4 @@ inline constexpr const char* kInternal = "internal";
 
 }  // namespace spamwall::proto
 
-#endif  // SPAMWALL_CONTROL_PROTOCOL_WIRE_H_
+#endif  // SPAMWALL_IPC_WIRE_H_

@@ -1,14 +1,14 @@
 // Unix stream sockets for the control path: a listening socket with the file
 // mode and group the operator configured, a client connection with timeouts,
 // and the peer's credentials (SO_PEERCRED) for access checks and the audit log.
-#ifndef SPAMWALL_CONTROL_PROTOCOL_UNIX_SOCKET_H_
-#define SPAMWALL_CONTROL_PROTOCOL_UNIX_SOCKET_H_
+#ifndef SPAMWALL_IPC_UNIX_SOCKET_H_
+#define SPAMWALL_IPC_UNIX_SOCKET_H_
 
 #include <sys/types.h>
 
 #include <string>
 
-#include "control/protocol/unique_fd.h"
+#include "ipc/unique_fd.h"
 
 namespace spamwall::proto {
 
@@ -43,4 +43,4 @@ bool LookupGroup(const std::string& name, gid_t* gid);
 
 }  // namespace spamwall::proto
 
-#endif  // SPAMWALL_CONTROL_PROTOCOL_UNIX_SOCKET_H_
+#endif  // SPAMWALL_IPC_UNIX_SOCKET_H_

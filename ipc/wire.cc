@@ -1,4 +1,4 @@
-#include "control/protocol/wire.h"
+#include "ipc/wire.h"
 
 #include <errno.h>
 #include <sys/socket.h>
