@@ -84,6 +84,9 @@ struct LoadedPolicyImage {
 std::string PolicyImageDigest(const uint8_t* image, size_t size);
 
 // The image of `policy` with `meta` and `extra` (types >= 0x100) in memory.
+// The meta's source is the policy's own when meta.source is empty; strings
+// are cut to 4096 bytes. Empty (an image no reader takes) when `extra`
+// holds a type below 0x100 or one type twice; the other writers say why.
 std::vector<uint8_t> BuildPolicyImage(const CompiledPolicy& policy, const PolicyImageMeta& meta,
                                       const std::vector<ImageExtraSection>& extra);
 
