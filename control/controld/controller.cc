@@ -115,7 +115,13 @@ bool Controller::Build(Policy file_policy, const Overlay& overlay, const std::st
   rec.summary = compiled->summary;
   rec.file_policy = std::move(file_policy);
   t0 = std::chrono::steady_clock::now();
-  int fd = CreatePolicyImageFd(*compiled, &error);
+  // The generation is given when it is pushed (a rollback or a re-push sends
+  // an image again under another): 0 in the image for now.
+  PolicyImageMeta meta;
+  meta.origin = "spamwall-controld";
+  meta.source = source;
+  meta.created_at = IsoUtc(std::chrono::system_clock::now());
+  int fd = CreatePolicyImageFd(*compiled, meta, {}, nullptr, &error);
   out->image_ms = MsSince(t0);
   if (fd < 0) {
     out->errors = {"cannot build the policy image: " + error};

@@ -106,7 +106,7 @@ proto::Reply DataplaneControl::LoadPolicy(proto::Request& req) {
 
   auto t0 = std::chrono::steady_clock::now();
   std::string error;
-  std::unique_ptr<CompiledPolicy> next = LoadPolicyImageFd(req.fd.get(), &error);
+  std::optional<LoadedPolicyImage> next = LoadPolicyImageFd(req.fd.get(), &error);
   double load_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!next) {
@@ -114,7 +114,7 @@ proto::Reply DataplaneControl::LoadPolicy(proto::Request& req) {
                  (unsigned long)generation, req.peer.ToString().c_str(), error.c_str());
     return Reply::Error(proto::kRefused, error + " (the running policy stays)");
   }
-  PolicyPublisher::Published p = ctx_.publisher->Publish(std::move(next), generation, origin);
+  PolicyPublisher::Published p = ctx_.publisher->Publish(std::move(next->policy), generation, origin);
   std::fprintf(stderr,
                "policy generation %lu live (was %lu; %s): load %.1f ms, publish %.1f us, "
                "grace %.1f us\n",

@@ -60,7 +60,10 @@ class DataplaneControlTest : public ::testing::Test {
     auto c = LoadAndCompile(policy_path, CompileOptions{}, &diag);
     EXPECT_TRUE(c) << diag.ToString();
     std::string error;
-    int fd = CreatePolicyImageFd(*c, &error);
+    PolicyImageMeta meta;
+    meta.origin = "dataplane_control_test";
+    meta.source = policy_path;
+    int fd = CreatePolicyImageFd(*c, meta, {}, nullptr, &error);
     EXPECT_GE(fd, 0) << error;
     return fd;
   }
