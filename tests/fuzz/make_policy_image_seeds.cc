@@ -1,10 +1,14 @@
 // Writes the seed corpus of policy_image_fuzz (tests/fuzz/README.md):
 //   policy_image_seeds OUT_DIR POLICY.yaml...
-// For each policy, its compiled image (WritePolicyImage) as image-<name>;
-// an empty policy as image-empty; and refusals: a header alone, a bad magic,
-// an image shorter than its header, and the first image with a direct entry
-// pointing past its slots. Compiled as of a fixed day, so the seeds do not
-// change with the date.
+// For each policy, its format-2 image (BuildPolicyImage) as image-<name>;
+// an empty policy with a controld record and a policy model as image-empty;
+// the first image with an unknown optional section, which loads; and
+// refusals: a header alone, a bad magic, a format-1 magic, an image
+// shorter than its header, the first image with a direct entry pointing
+// past its slots (CRCs right), with a flipped byte in its IPv4 slots (a bad
+// section CRC), and small images with an unknown required section and
+// with overlapping sections. Compiled as of a fixed day, with a fixed
+// meta, so the seeds do not change with the date.
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -15,13 +19,26 @@
 
 #include "control/policy/policy_loader.h"
 #include "dataplane/core/policy_image.h"
+#include "dataplane/core/policy_image_test_util.h"
 
 namespace {
 
-std::vector<uint8_t> Image(const spamwall::CompiledPolicy& p) {
-  std::vector<uint8_t> out(spamwall::PolicyImageSize(p));
-  spamwall::WritePolicyImage(p, out.data(), out.size());
-  return out;
+using spamwall::ImageSectionType;
+using spamwall::kSectionRequired;
+using spamwall::testing_util::Assemble;
+using spamwall::testing_util::EntryOf;
+using spamwall::testing_util::RawSection;
+using spamwall::testing_util::SectionsOf;
+using spamwall::testing_util::SetEntry;
+
+spamwall::PolicyImageMeta Meta(uint64_t generation, const std::string& source) {
+  spamwall::PolicyImageMeta m;
+  m.generation = generation;
+  m.origin = "policy_image_seeds";
+  m.source = source;
+  m.created_at = "2025-01-01T00:00:00Z";
+  m.compiler_version = "policy_image_seeds";
+  return m;
 }
 
 void Write(const std::filesystem::path& path, const std::vector<uint8_t>& bytes) {
@@ -29,6 +46,8 @@ void Write(const std::filesystem::path& path, const std::vector<uint8_t>& bytes)
                                               static_cast<std::streamsize>(bytes.size()));
   std::printf("%s: %zu bytes\n", path.c_str(), bytes.size());
 }
+
+uint32_t Type(ImageSectionType t) { return static_cast<uint32_t>(t); }
 
 }  // namespace
 
@@ -49,7 +68,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s does not compile\n", argv[i]);
       return 1;
     }
-    std::vector<uint8_t> image = Image(*p);
+    std::vector<uint8_t> image = spamwall::BuildPolicyImage(*p, Meta(i - 1, argv[i]), {});
     // Named after the policy's directory and file: fixtures-policy, examples-policy.
     const std::filesystem::path path = std::filesystem::absolute(argv[i]);
     Write(out / ("image-" + path.parent_path().filename().string() + "-" + path.stem().string()), image);
@@ -62,27 +81,52 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "the empty policy does not compile\n");
     return 1;
   }
-  Write(out / "image-empty", Image(*empty));
+  const std::vector<spamwall::ImageExtraSection> extra = {
+      {Type(ImageSectionType::kControldRecord), 0, R"({"pushed_by":"seeds","warnings":[]})"},
+      {Type(ImageSectionType::kPolicyModel), kSectionRequired, "version: 1\n"}};
+  Write(out / "image-empty", spamwall::BuildPolicyImage(*empty, Meta(9, "empty.yaml"), extra));
 
-  Write(out / "image-header-only", std::vector<uint8_t>(first.begin(), first.begin() + 512));
-  std::vector<uint8_t> bad(first.begin(), first.begin() + 512);
+  const std::vector<RawSection> sections = SectionsOf(first);
+  const size_t head = 32 + sections.size() * 32;
+  Write(out / "image-header-only", std::vector<uint8_t>(first.begin(), first.begin() + head));
+  std::vector<uint8_t> bad(first.begin(), first.begin() + head);
   bad[0] ^= 0x20;
   Write(out / "image-bad-magic", bad);
-  Write(out / "image-short", std::vector<uint8_t>(first.begin(), first.begin() + 100));
-  // Header: magic[8] format header_bytes total(8) mode reserved[3] flow_rate,
-  // then sections {offset, bytes}: v4_direct at 32, ...; v4_slots at 144.
-  uint64_t v4_direct, v4_slots;
-  std::memcpy(&v4_direct, first.data() + 32, 8);
-  std::memcpy(&v4_slots, first.data() + 144, 8);
-  bad = first;
+  std::memcpy(bad.data(), "SWPOLIMG", 8);
+  Write(out / "image-format-1", bad);
+  Write(out / "image-short", std::vector<uint8_t>(first.begin(), first.begin() + 20));
+
+  // A direct entry that is a node pointing past the slots, CRCs right: the
+  // table check refuses it.
+  std::vector<RawSection> raw = sections;
+  const uint64_t v4_slots = (raw[2].bytes.size()) / 32;  // an upper bound: past it is past the end
   for (size_t d = 0; d < 65536; d++) {
     uint32_t e;
-    std::memcpy(&e, bad.data() + v4_direct + 4 * d, 4);
+    std::memcpy(&e, raw[1].bytes.data() + 4 * d, 4);
     if (e & 0x80000000u) continue;
-    e = static_cast<uint32_t>(v4_slots - 2);  // a 4-slot node past the end
-    std::memcpy(bad.data() + v4_direct + 4 * d, &e, 4);
+    e = static_cast<uint32_t>(v4_slots);
+    std::memcpy(raw[1].bytes.data() + 4 * d, &e, 4);
     break;
   }
-  Write(out / "image-bad-direct", bad);
+  Write(out / "image-bad-direct", Assemble(raw));
+
+  bad = first;
+  bad[EntryOf(first, 2).offset + 40] ^= 0x01;  // in the IPv4 slots, the table's CRC as it was
+  Write(out / "image-bad-crc", bad);
+
+  raw = sections;
+  raw.push_back({0x42, 0, "a newer writer's optional section"});
+  Write(out / "image-unknown-optional", Assemble(raw));
+
+  // Small: these refusals come before the tables matter.
+  raw = {sections[0], {0x43, kSectionRequired, "a newer writer's required section"}};
+  Write(out / "image-unknown-required", Assemble(raw));
+  raw = {sections[0], {Type(ImageSectionType::kSmtpPorts), kSectionRequired, std::string(8192, '\0')},
+         {Type(ImageSectionType::kSubmissionPorts), kSectionRequired, std::string(8192, '\0')}};
+  bad = Assemble(raw);
+  auto e = EntryOf(bad, 2);
+  e.offset = EntryOf(bad, 1).offset + 4096;
+  SetEntry(&bad, 2, e);
+  Write(out / "image-overlap", bad);
   return 0;
 }
