@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cstdio>
 #include <random>
 #include <vector>
@@ -51,15 +50,6 @@ TEST(Crc32cTest, ChainingAndCombineMatchOnePass) {
     EXPECT_EQ(Crc32c(buf.data() + cut, buf.size() - cut, a), whole) << cut;
     EXPECT_EQ(Crc32cCombine(a, b, buf.size() - cut), whole) << cut;
   }
-}
-
-TEST(Crc32cTest, FastEnoughForAnImage) {
-  std::vector<uint8_t> buf(32 << 20, 0x5a);
-  const auto t0 = std::chrono::steady_clock::now();
-  const uint32_t c = Crc32c(buf.data(), buf.size());
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("crc32c (%s): 32 MiB in %.1f ms (%08x)\n", Crc32cHasHardware() ? "sse4.2" : "software",
-              ms, c);
 }
 
 }  // namespace
