@@ -20,7 +20,11 @@ nlohmann::json LivePolicyJson(const LivePolicy& live) {
           {"source", p.source},
           {"summary", SummaryJson(p.summary)},
           {"table_bytes", p.v4.memory_bytes() + p.v6.memory_bytes()},
-          {"loaded_at", live.loaded_at}};
+          {"loaded_at", live.loaded_at},
+          {"digest", live.digest},
+          {"request_id", live.request_id},
+          {"safe_state", !live.safe_state.empty()},
+          {"safe_state_reason", live.safe_state}};
 }
 
 nlohmann::json GenerationsJson(const std::vector<PolicyPublisher::GenerationTotals>& gens) {
@@ -70,12 +74,15 @@ void DataplaneControl::Stop() {
 proto::Reply DataplaneControl::Handle(proto::Request& req) {
   using proto::Reply;
   if (req.cmd == "hello") {
-    uint64_t gen = ctx_.publisher->WithCurrent([](const LivePolicy& l) { return l.policy->generation; });
-    return Reply::Ok({{"process", "spamwall-dataplane"},
-                      {"protocol", proto::kProtocolVersion},
-                      {"pid", getpid()},
-                      {"generation", gen},
-                      {"workers", ctx_.workers}});
+    return ctx_.publisher->WithCurrent([&](const LivePolicy& l) {
+      return Reply::Ok({{"process", "spamwall-dataplane"},
+                        {"protocol", proto::kProtocolVersion},
+                        {"pid", getpid()},
+                        {"generation", l.policy->generation},
+                        {"digest", l.digest},
+                        {"safe_state", !l.safe_state.empty()},
+                        {"workers", ctx_.workers}});
+    });
   }
   if (req.cmd == "policy.load") return LoadPolicy(req);
   if (req.cmd == "policy.show")
@@ -92,36 +99,72 @@ proto::Reply DataplaneControl::Handle(proto::Request& req) {
                           "' (the dataplane answers hello, policy.load, policy.show, stats)");
 }
 
+// Loads are idempotent and generations only grow: a load that names the live
+// generation and its digest again (controld unsure whether its first try
+// arrived) is acknowledged without a second swap; any other generation at or
+// below the live one is refused, so a stale or repeated push can never bring
+// an older policy back under a lower number.
 proto::Reply DataplaneControl::LoadPolicy(proto::Request& req) {
   using proto::Reply;
   const nlohmann::json& g = req.args.contains("generation") ? req.args["generation"] : nullptr;
   if (!g.is_number_unsigned() || g.get<uint64_t>() == 0)
     return Reply::Error(proto::kBadRequest, "policy.load needs \"generation\": a number above 0");
+  for (const char* k : {"origin", "request_id", "digest"})
+    if (req.args.contains(k) && !req.args[k].is_string())
+      return Reply::Error(proto::kBadRequest, std::string("policy.load: \"") + k + "\" must be a string");
   if (!req.fd.valid())
     return Reply::Error(proto::kBadRequest,
                         "policy.load needs the policy image attached (a sealed memfd)");
   const uint64_t generation = g.get<uint64_t>();
-  std::string origin = req.args.value("origin", "");
-  if (origin.empty()) origin = req.peer.ToString();
+  LiveIdentity id(req.args.value("origin", ""));
+  if (id.origin.empty()) id.origin = req.peer.ToString();
+  id.request_id = req.args.value("request_id", "");
+  const std::string named_digest = req.args.value("digest", "");
+
+  std::lock_guard<std::mutex> one_load(load_mu_);
+  struct Live {
+    uint64_t generation;
+    std::string digest, request_id;
+  };
+  const Live live = ctx_.publisher->WithCurrent(
+      [](const LivePolicy& l) { return Live{l.policy->generation, l.digest, l.request_id}; });
+  if (generation == live.generation && !named_digest.empty() && named_digest == live.digest)
+    return Reply::Ok({{"generation", generation},
+                      {"already_live", true},
+                      {"request_id", live.request_id},
+                      {"digest", live.digest}});
+  if (generation <= live.generation)
+    return Reply::Error(proto::kRefused,
+                        "generation " + std::to_string(generation) + " is not above the live generation " +
+                            std::to_string(live.generation) +
+                            " (generations only grow; the running policy stays)");
 
   auto t0 = std::chrono::steady_clock::now();
   std::string error;
   std::optional<LoadedPolicyImage> next = LoadPolicyImageFd(req.fd.get(), &error);
   double load_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  if (!next) {
+  if (next && next->meta.generation != 0 && next->meta.generation != generation)
+    error = "policy image: its generation is " + std::to_string(next->meta.generation) +
+            ", the load names " + std::to_string(generation);
+  else if (next && !named_digest.empty() && named_digest != next->digest)
+    error = "policy image: digest " + next->digest + ", the load names " + named_digest;
+  if (!next || !error.empty()) {
     std::fprintf(stderr, "policy generation %lu from %s refused: %s\n",
                  (unsigned long)generation, req.peer.ToString().c_str(), error.c_str());
     return Reply::Error(proto::kRefused, error + " (the running policy stays)");
   }
-  PolicyPublisher::Published p = ctx_.publisher->Publish(std::move(next->policy), generation, origin);
+  id.digest = next->digest;
+  PolicyPublisher::Published p = ctx_.publisher->Publish(std::move(next->policy), generation, id);
   std::fprintf(stderr,
                "policy generation %lu live (was %lu; %s): load %.1f ms, publish %.1f us, "
                "grace %.1f us\n",
-               (unsigned long)generation, (unsigned long)p.previous_generation, origin.c_str(),
+               (unsigned long)generation, (unsigned long)p.previous_generation, id.origin.c_str(),
                load_ms, p.publish_us, p.grace_us);
   return Reply::Ok({{"generation", generation},
                     {"previous_generation", p.previous_generation},
+                    {"digest", id.digest},
+                    {"request_id", id.request_id},
                     {"load_ms", load_ms},
                     {"publish_us", p.publish_us},
                     {"grace_us", p.grace_us}});

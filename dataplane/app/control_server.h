@@ -5,6 +5,7 @@
 #define SPAMWALL_DATAPLANE_APP_CONTROL_SERVER_H_
 
 #include <functional>
+#include <mutex>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -30,6 +31,7 @@ class DataplaneControl {
   proto::Reply LoadPolicy(proto::Request& req);
 
   Context ctx_;
+  std::mutex load_mu_;  // one load at a time: the generation check and the publish are one step
   std::string path_;
   proto::UnixServer server_;
 };

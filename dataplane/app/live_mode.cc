@@ -50,13 +50,10 @@ bool HasVdevOrDevice(const std::vector<std::string>& args) {
 
 }  // namespace
 
-int RunLive(const Options& o, const char* program) {
+int RunLive(const Options& o, const char* program, BootPolicy boot) {
   std::string error;
   HwProfile profile;
   if (!LoadHwProfile(o.profile, &profile, &error)) return Fail(2, error);
-  std::string refusal;
-  std::unique_ptr<CompiledPolicy> policy = LoadPolicyForRun(o.policy, &refusal);
-  if (!policy) return Fail(2, refusal);
 
   std::vector<std::string> args = {program};
   args.insert(args.end(), o.eal_args.begin(), o.eal_args.end());
@@ -124,9 +121,13 @@ int RunLive(const Options& o, const char* program) {
                        " workers needs its own");
   }
 
-  // The boot policy is generation 0; controld's pushes count from 1.
+  // A YAML boot policy (and the safe state) is generation 0; a boot image
+  // keeps its own; controld's pushes count on from there.
   PolicyPublisher publisher;
-  if (!publisher.Init(std::move(policy), 0, "--policy " + o.policy,
+  LiveIdentity boot_id(boot.origin);
+  boot_id.digest = boot.digest;
+  boot_id.safe_state = boot.safe_state;
+  if (!publisher.Init(std::move(boot.policy), boot.generation, boot_id,
                       static_cast<unsigned>(slots.size()), &error)) {
     StopPorts(run.ports);
     return Fail(1, error);
@@ -148,6 +149,8 @@ int RunLive(const Options& o, const char* program) {
       now.elapsed_s = static_cast<double>(rte_get_tsc_cycles() - start) / hz;
       nlohmann::json j = StatsJson(now, workers);
       j["uptime_s"] = now.elapsed_s;
+      j["safe_state"] = !live.safe_state.empty();
+      if (!live.safe_state.empty()) j["safe_state_reason"] = live.safe_state;
       return j;
     });
   };
@@ -186,10 +189,13 @@ int RunLive(const Options& o, const char* program) {
       double dt = static_cast<double>(now - last_report) / hz;
       uint64_t dropped = 0;
       for (int r = 1; r < SW_REASON_COUNT; r++) dropped += sum.dropped[r];
-      uint64_t gen = publisher.WithCurrent([](const LivePolicy& l) { return l.policy->generation; });
-      std::printf("[%8.1fs] packets %lu (%.0f/s) passed %lu dropped %lu policy generation %lu\n",
+      auto [gen, safe] = publisher.WithCurrent([](const LivePolicy& l) {
+        return std::make_pair(l.policy->generation, !l.safe_state.empty());
+      });
+      std::printf("[%8.1fs] packets %lu (%.0f/s) passed %lu dropped %lu policy generation %lu%s\n",
                   elapsed, (unsigned long)sum.packets, (sum.packets - last_packets) / dt,
-                  (unsigned long)sum.passed, (unsigned long)dropped, (unsigned long)gen);
+                  (unsigned long)sum.passed, (unsigned long)dropped, (unsigned long)gen,
+                  safe ? " *** SAFE STATE: no usable policy, nothing dropped ***" : "");
       std::fflush(stdout);
       last_report = now;
       last_packets = sum.packets;

@@ -3,12 +3,14 @@
 #ifndef SPAMWALL_DATAPLANE_APP_LIVE_MODE_H_
 #define SPAMWALL_DATAPLANE_APP_LIVE_MODE_H_
 
+#include "dataplane/app/boot_policy.h"
 #include "dataplane/app/options.h"
 
 namespace spamwall {
 
 // Exit code: 0 after a clean stop, 1 run failure, 2 bad input.
-int RunLive(const Options& options, const char* program);
+// `boot` is ChooseBootPolicy's choice (never without a policy in live mode).
+int RunLive(const Options& options, const char* program, BootPolicy boot);
 
 }  // namespace spamwall
 

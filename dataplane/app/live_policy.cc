@@ -19,11 +19,14 @@ double MicrosSince(std::chrono::steady_clock::time_point t0) {
 
 // A policy ready to publish as `generation`.
 std::unique_ptr<LivePolicy> MakeLive(std::unique_ptr<CompiledPolicy> policy, uint64_t generation,
-                                     std::string origin) {
+                                     LiveIdentity id) {
   auto live = std::make_unique<LivePolicy>();
   policy->generation = generation;
   live->policy = std::move(policy);
-  live->origin = std::move(origin);
+  live->origin = std::move(id.origin);
+  live->digest = std::move(id.digest);
+  live->request_id = std::move(id.request_id);
+  live->safe_state = std::move(id.safe_state);
   live->loaded_at = NowUnix();
   return live;
 }
@@ -51,7 +54,7 @@ PolicyPublisher::~PolicyPublisher() {
 }
 
 bool PolicyPublisher::Init(std::unique_ptr<CompiledPolicy> boot, uint64_t generation,
-                           std::string origin, unsigned workers, std::string* error) {
+                           LiveIdentity id, unsigned workers, std::string* error) {
   if (workers > kMaxWorkers) {
     *error = std::to_string(workers) + " workers; this build has counters for " +
              std::to_string(kMaxWorkers);
@@ -65,14 +68,14 @@ bool PolicyPublisher::Init(std::unique_ptr<CompiledPolicy> boot, uint64_t genera
       return false;
     }
   }
-  live_.store(MakeLive(std::move(boot), generation, std::move(origin)).release(),
+  live_.store(MakeLive(std::move(boot), generation, std::move(id)).release(),
               std::memory_order_release);
   return true;
 }
 
 PolicyPublisher::Published PolicyPublisher::Publish(std::unique_ptr<CompiledPolicy> next,
-                                                    uint64_t generation, std::string origin) {
-  std::unique_ptr<LivePolicy> fresh = MakeLive(std::move(next), generation, std::move(origin));
+                                                    uint64_t generation, LiveIdentity id) {
+  std::unique_ptr<LivePolicy> fresh = MakeLive(std::move(next), generation, std::move(id));
   std::lock_guard<std::mutex> lock(mu_);
   Published out;
   auto t0 = std::chrono::steady_clock::now();

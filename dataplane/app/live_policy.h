@@ -40,9 +40,21 @@ struct alignas(64) GenerationCounters {
   void Add(const GenerationCounters& o);
 };
 
+// What a generation says about where it came from (policy show, hello).
+struct LiveIdentity {
+  LiveIdentity() = default;
+  LiveIdentity(std::string o) : origin(std::move(o)) {}  // NOLINT: a bare origin
+  LiveIdentity(const char* o) : origin(o) {}            // NOLINT
+  std::string origin;      // who or what loaded it
+  std::string digest;      // of the image it came from (PolicyImageDigest); "" for YAML
+  std::string request_id;  // of the load that made it live
+  std::string safe_state;  // why the dataplane runs the safe state; "" when it does not
+};
+
 struct LivePolicy {
   std::unique_ptr<CompiledPolicy> policy;  // policy->generation is its generation
   std::string origin;     // who or what loaded it, for `policy show`
+  std::string digest, request_id, safe_state;  // LiveIdentity's
   double loaded_at = 0;   // unix seconds
   GenerationCounters workers[kMaxWorkers];
 };
@@ -57,7 +69,7 @@ class PolicyPublisher {
   // `workers` readers will register with the QSBR variable (ids 0..workers-1).
   // With workers == 0 there is no QSBR (offline mode: the single poll loop
   // is also the only writer of the pointer).
-  bool Init(std::unique_ptr<CompiledPolicy> boot, uint64_t generation, std::string origin,
+  bool Init(std::unique_ptr<CompiledPolicy> boot, uint64_t generation, LiveIdentity id,
             unsigned workers, std::string* error);
 
   std::atomic<LivePolicy*>* live() { return &live_; }
@@ -70,7 +82,7 @@ class PolicyPublisher {
   };
   // Publishes `next` as `generation`, then frees the old policy after the
   // grace period. Control path only; serialised with the readers below.
-  Published Publish(std::unique_ptr<CompiledPolicy> next, uint64_t generation, std::string origin);
+  Published Publish(std::unique_ptr<CompiledPolicy> next, uint64_t generation, LiveIdentity id);
 
   // Runs f(const LivePolicy&) on the current policy; it cannot be freed meanwhile.
   template <typename F>

@@ -24,10 +24,9 @@ constexpr double kStallSeconds = 2.0;
 
 }  // namespace
 
-int RunOffline(const Options& o, const char* program) {
-  std::string refusal;
-  std::unique_ptr<CompiledPolicy> policy = LoadPolicyForRun(o.policy, &refusal);
-  if (!policy) return Fail(2, refusal);
+int RunOffline(const Options& o, const char* program, BootPolicy boot) {
+  if (!boot.policy) return Fail(2, "no policy to run with (refused above)");
+  std::unique_ptr<CompiledPolicy> policy = std::move(boot.policy);
 
   std::string error;
   PcapInfo in;
@@ -62,7 +61,9 @@ int RunOffline(const Options& o, const char* program) {
   run.mode = "offline";
   run.policy = policy.get();
   PolicyPublisher publisher;  // one policy for the whole run: no swaps, no QSBR
-  if (!publisher.Init(std::move(policy), 0, "--policy " + o.policy, 0, &error))
+  LiveIdentity boot_id(boot.origin);
+  boot_id.digest = boot.digest;
+  if (!publisher.Init(std::move(policy), boot.generation, boot_id, 0, &error))
     return Fail(1, error);
   std::vector<PortGrant> grants;
   if (!StartPorts(ids, {"subscriber", "core", "drop-capture"}, profile, pool, o.verbose, &run.ports,

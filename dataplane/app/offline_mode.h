@@ -4,13 +4,15 @@
 #ifndef SPAMWALL_DATAPLANE_APP_OFFLINE_MODE_H_
 #define SPAMWALL_DATAPLANE_APP_OFFLINE_MODE_H_
 
+#include "dataplane/app/boot_policy.h"
 #include "dataplane/app/options.h"
 
 namespace spamwall {
 
 // Exit code: 0 success, 1 run failure (EAL, ports, frames unaccounted for),
 // 2 bad input (policy refused, missing or bad pcap, unwritable output).
-int RunOffline(const Options& options, const char* program);
+// `boot` without a policy is a refusal (exit 2 with its reasons).
+int RunOffline(const Options& options, const char* program, BootPolicy boot);
 
 }  // namespace spamwall
 

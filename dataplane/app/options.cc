@@ -10,12 +10,17 @@ const char kUsage[] =
     "  spamwall-dataplane --policy P.yaml --pcap-in IN.pcap --pcap-out PASS.pcap\n"
     "                     [--pcap-drop DROP.pcap] [--stats-json STATS.json] [-v]\n"
     "      offline: run the dataplane over DPDK net_pcap ports (no hugepages, no PCI)\n"
-    "  spamwall-dataplane --profile hw-profiles/X.yaml --policy P.yaml [--stats-json F]\n"
+    "  spamwall-dataplane --profile hw-profiles/X.yaml [--policy-image G.img] [--policy P.yaml]\n"
+    "                     [--stats-json F]\n"
     "                     [--stats-interval SECONDS] [--duration SECONDS]\n"
     "                     [--control-socket PATH] [--drop-capture] [-v] -- EAL ARGS\n"
     "      live: forward between port pairs (0<->1, 2<->3, ...) until SIGINT/SIGTERM;\n"
     "      --control-socket: spamwall-controld pushes policies there (mode 0600);\n"
-    "      --drop-capture: the last port (odd count) transmits every dropped frame\n";
+    "      --drop-capture: the last port (odd count) transmits every dropped frame\n"
+    "  --policy-image G.img: boot from a compiled generation (spamwall-compile, or\n"
+    "      spamwall-controld's state_dir/live); --policy is used where it does not load.\n"
+    "      Live mode with neither usable comes up in the safe state: everything\n"
+    "      forwarded, monitor semantics, reported in the log and stats.\n";
 
 bool ParseOptions(int argc, char** argv, Options* out, std::string* error) {
   *out = Options{};
@@ -46,6 +51,7 @@ bool ParseOptions(int argc, char** argv, Options* out, std::string* error) {
       return false;
     }
     std::string* target = a == "--policy"       ? &out->policy
+                          : a == "--policy-image" ? &out->policy_image
                           : a == "--pcap-in"    ? &out->pcap_in
                           : a == "--pcap-out"   ? &out->pcap_out
                           : a == "--pcap-drop"  ? &out->pcap_drop
@@ -70,12 +76,12 @@ bool ParseOptions(int argc, char** argv, Options* out, std::string* error) {
       return false;
     }
   }
-  if (out->policy.empty()) {
-    *error = "--policy is required";
-    return false;
-  }
   out->offline = !out->pcap_in.empty();
   if (out->offline) {
+    if (out->policy.empty() && out->policy_image.empty()) {
+      *error = "offline mode needs --policy or --policy-image";
+      return false;
+    }
     if (out->pcap_out.empty()) {
       *error = "offline mode (--pcap-in) needs --pcap-out";
       return false;

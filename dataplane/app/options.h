@@ -1,7 +1,7 @@
 // Command line of spamwall-dataplane:
-//   offline: --policy P.yaml --pcap-in IN.pcap --pcap-out PASS.pcap
+//   offline: --policy P.yaml | --policy-image G.img --pcap-in IN.pcap --pcap-out PASS.pcap
 //            [--pcap-drop DROP.pcap] [--stats-json STATS.json] [-v]
-//   live:    --profile hw-profiles/X.yaml --policy P.yaml [--stats-json F]
+//   live:    --profile hw-profiles/X.yaml [--policy-image G.img] [--policy P.yaml] [--stats-json F]
 //            [--stats-interval S] [--duration S] [--control-socket PATH]
 //            [--drop-capture] [-v] -- EAL ARGS
 #ifndef SPAMWALL_DATAPLANE_APP_OPTIONS_H_
@@ -14,6 +14,7 @@ namespace spamwall {
 
 struct Options {
   bool offline = false;
+  std::string policy_image;  // a compiled generation to boot from (tried before --policy)
   std::string policy, pcap_in, pcap_out, pcap_drop, stats_json, profile;
   std::string control_socket;  // live: where controld loads policies; empty = none
   bool drop_capture = false;   // live: the last port gets every dropped frame

@@ -37,8 +37,12 @@ TEST(OptionsTest, LiveTakesEalArgsAfterDoubleDash) {
 TEST(OptionsTest, ClearErrors) {
   Options o;
   std::string err;
-  EXPECT_FALSE(Parse({"--pcap-in", "x"}, &o, &err));
-  EXPECT_EQ(err, "--policy is required");
+  EXPECT_FALSE(Parse({"--pcap-in", "x", "--pcap-out", "y"}, &o, &err));
+  EXPECT_EQ(err, "offline mode needs --policy or --policy-image");
+  // Live mode may start with neither: it comes up in the safe state.
+  EXPECT_TRUE(Parse({"--profile", "hw.yaml", "--", "-l", "0-1"}, &o, &err)) << err;
+  EXPECT_TRUE(Parse({"--profile", "hw.yaml", "--policy-image", "/var/lib/spamwall/live"}, &o, &err));
+  EXPECT_EQ(o.policy_image, "/var/lib/spamwall/live");
   EXPECT_FALSE(Parse({"--policy", "p", "--pcap-in", "x"}, &o, &err));
   EXPECT_NE(err.find("needs --pcap-out"), std::string::npos);
   EXPECT_FALSE(Parse({"--policy", "p", "--bogus"}, &o, &err));
