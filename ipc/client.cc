@@ -9,6 +9,7 @@ bool Client::Connect(const std::string& path, double timeout_s, std::string* err
 
 bool Client::Call(const std::string& cmd, const nlohmann::json& args, nlohmann::json* reply,
                   std::string* error, int fd, uint32_t max_reply) {
+  last_sent_ = false;
   if (!fd_.valid()) {
     *error = "not connected";
     return false;
@@ -18,6 +19,7 @@ bool Client::Call(const std::string& cmd, const nlohmann::json& args, nlohmann::
   // A server that refuses a request early (forbidden peer, oversized) may
   // close before reading it all: the send fails, but its answer is waiting.
   bool sent = WriteMessage(fd_.get(), {{"id", id}, {"cmd", cmd}, {"args", args.is_null() ? nlohmann::json::object() : args}}, fd, &send_error);
+  last_sent_ = sent;
   Message m;
   ReadResult r = ReadMessage(fd_.get(), &m, error, max_reply);
   if (r != ReadResult::kOk) {

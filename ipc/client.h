@@ -22,10 +22,14 @@ class Client {
   // connection is closed.
   bool Call(const std::string& cmd, const nlohmann::json& args, nlohmann::json* reply,
             std::string* error, int fd = -1, uint32_t max_reply = 64u << 20);
+  // Whether the last Call's request was written whole: after a failed Call,
+  // false means the server cannot have acted on it.
+  bool last_sent() const { return last_sent_; }
 
  private:
   UniqueFd fd_;
   uint64_t next_id_ = 1;
+  bool last_sent_ = false;
 };
 
 // The message of an error reply, or "" for an ok one.

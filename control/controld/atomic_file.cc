@@ -16,18 +16,25 @@ std::string Errno() { return std::strerror(errno); }
 }  // namespace
 
 bool AtomicWriteFile(const std::string& path, const std::string& content, std::string* error) {
+  return AtomicWriteBytes(path, content.data(), content.size(), error);
+}
+
+bool AtomicWriteBytes(const std::string& path, const void* data, size_t size, std::string* error) {
   const std::string tmp = path + ".tmp";
-  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+  unlink(tmp.c_str());  // a leftover of a crash, or something planted: never written through
+  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640));
   if (!fd.valid()) {
     *error = "cannot write " + tmp + ": " + Errno();
     return false;
   }
+  const char* p = static_cast<const char*>(data);
   size_t off = 0;
-  while (off < content.size()) {
-    ssize_t n = write(fd.get(), content.data() + off, content.size() - off);
+  while (off < size) {
+    ssize_t n = write(fd.get(), p + off, size - off);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      *error = "cannot write " + tmp + ": " + Errno();
+      *error = "cannot write " + tmp + ": " + (n == 0 ? std::string("short write") : Errno());
+      unlink(tmp.c_str());
       return false;
     }
     off += static_cast<size_t>(n);

@@ -60,7 +60,7 @@ Reply Controller::Handle(Request& r) {
   }
   if (!it->second) {
     if (r.cmd == "hello")
-      return Reply::Ok({{"process", "spamwall-controld"}, {"protocol", 1}, {"pid", getpid()},
+      return Reply::Ok({{"process", "spamwall-controld"}, {"protocol", proto::kProtocolVersion}, {"pid", getpid()},
                         {"generation", Counters().generation}});
     if (r.cmd == "stats") return Stats();
     if (r.cmd == "audit.tail") return AuditTail(r);
@@ -76,7 +76,17 @@ Reply Controller::Handle(Request& r) {
   pending_user_ = r.peer.user;
   nlohmann::json changes = nlohmann::json::object();
   Reply reply;
-  if (r.cmd == "policy.push") reply = PolicyPush(r, &changes);
+  std::string why;
+  // A change builds on the live generation: first learn whether the one in
+  // doubt went live.
+  if (in_doubt_ && (!Reconcile(&why) || in_doubt_)) {
+    reply = Reply::Error(proto::kUnavailable,
+                         "generation " + std::to_string(in_doubt_->generation) +
+                             " was sent and not answered, and it is not yet known whether it went live" +
+                             (why.empty() ? std::string(" (the dataplane answers again; a few seconds)")
+                                          : " (" + why + ")") +
+                             ": no change until then; try again");
+  } else if (r.cmd == "policy.push") reply = PolicyPush(r, &changes);
   else if (r.cmd == "policy.rollback") reply = PolicyRollback(r, &changes);
   else if (r.cmd == "quarantine.add" || r.cmd == "quarantine.del")
     reply = QuarantineAddDel(r, r.cmd == "quarantine.add", &changes);
@@ -155,7 +165,8 @@ Reply Controller::PolicyPush(const Request& r, nlohmann::json* changes) {
   }
   for (const auto& w : diag.warnings) built.record.warnings.insert(built.record.warnings.begin(), w.ToString());
   nlohmann::json dp;
-  if (!Send(std::move(built.record), "spamwallctl policy push " + path + " by " + r.peer.user, &dp, &refusal))
+  if (!Commit(std::move(built.record), *built.compiled, "spamwallctl policy push " + path + " by " + r.peer.user,
+              &dp, &refusal, &built.image_ms))
     return refusal;
   const double live_ms = MsSince(t0);  // the dataplane runs it from here on
   // What changed, for the reply and the audit log: after the swap, so it
@@ -182,17 +193,22 @@ Reply Controller::PolicyRollback(const Request&, nlohmann::json* changes) {
   const auto t0 = std::chrono::steady_clock::now();
   PolicyRecord back = *previous_;
   const uint64_t from = current_->generation, restored = back.generation;
+  // Its tables come back from its saved image, under a new number.
+  std::unique_ptr<CompiledPolicy> compiled;
+  std::string error;
+  if (!LoadRecord(restored, &error, &compiled))
+    return Reply::Error(proto::kRefused, "cannot roll back to generation " + std::to_string(restored) +
+                                             ": " + error);
   nlohmann::json diff = PolicyDiff(KeysFor(&*current_), *KeysFor(&back));
   nlohmann::json dp;
   Reply refusal;
-  if (!Send(back, "spamwallctl policy rollback to generation " + std::to_string(restored) +
-                      " by " + pending_user_, &dp, &refusal))
+  if (!Commit(back, *compiled, "spamwallctl policy rollback to generation " + std::to_string(restored) +
+                                   " by " + pending_user_, &dp, &refusal))
     return refusal;
   // The overlay goes back with the policy it was compiled with.
   overlay_ = current_->overlay;
-  std::string error;
   if (!SaveOverlay(OverlayPath(), overlay_, &error))
-    fprintf(stderr, "spamwall-controld: %s\n", error.c_str());
+    fprintf(stderr, "spamwall-controld: %s (the generation image keeps the overlay)\n", error.c_str());
   counters_.last_push_seconds = MsSince(t0) / 1000;
   *changes = ChangedLists(diff);
   return Reply::Ok({{"generation", current_->generation},
@@ -208,13 +224,18 @@ nlohmann::json Controller::RecordJson(const PolicyRecord& r) const {
   return {{"generation", r.generation}, {"source", r.source},
           {"mode", ModeName(r.merged.mode)}, {"pushed_by", r.pushed_by},
           {"pushed_at", r.pushed_at},   {"on_dataplane", r.on_dataplane},
+          {"digest", r.digest},
           {"summary", SummaryJson(r.summary)}, {"warnings", r.warnings}};
 }
 
 Reply Controller::PolicyShow() {
   nlohmann::json res = {{"current", current_ ? RecordJson(*current_) : nlohmann::json(nullptr)},
                         {"previous", previous_ ? RecordJson(*previous_) : nlohmann::json(nullptr)},
+                        {"in_doubt", in_doubt_ ? RecordJson(*in_doubt_) : nlohmann::json(nullptr)},
+                        {"start_warnings", start_warnings_},
+                        {"saved_generations", store_.List()},
                         {"overlay", OverlayToJson(overlay_)},
+                        {"state_dir", cfg_.state_dir},
                         {"dataplane_socket", link_->path()}};
   nlohmann::json reply;
   std::string error;
@@ -249,15 +270,17 @@ Reply Controller::OverlayChange(const Request& r, Overlay next, nlohmann::json* 
   if (!Build(current_->file_policy, next, current_->source, &built, &refusal)) return refusal;
   nlohmann::json diff = PolicyDiff(KeysFor(&*current_), *KeysFor(&built.record));
   nlohmann::json dp;
-  // Nothing is kept unless the dataplane took it: overlay_ changes only now.
-  if (!Send(std::move(built.record), "spamwallctl " + r.cmd + " " + r.args.dump() + " by " + r.peer.user, &dp,
-            &refusal))
+  // Nothing is kept unless it was saved and the dataplane took it:
+  // overlay_ changes only now.
+  if (!Commit(std::move(built.record), *built.compiled,
+              "spamwallctl " + r.cmd + " " + r.args.dump() + " by " + r.peer.user, &dp, &refusal))
     return refusal;
   overlay_ = std::move(next);
   std::string error;
+  // A readable copy; the truth is the generation's image, saved before the push.
   if (!SaveOverlay(OverlayPath(), overlay_, &error))
-    return Reply::Error(proto::kInternal, "applied as generation " + std::to_string(current_->generation) +
-                                              " but not saved: " + error);
+    fprintf(stderr, "spamwall-controld: %s (generation %llu keeps the overlay)\n", error.c_str(),
+            static_cast<unsigned long long>(current_->generation));
   counters_.last_push_seconds = MsSince(t0) / 1000;
   *changes = ChangedLists(diff);
   return Reply::Ok({{"generation", current_->generation},

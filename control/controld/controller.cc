@@ -3,15 +3,38 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <random>
 
 #include "control/controld/atomic_file.h"
 #include "control/controld/policy_diff.h"
 #include "control/policy/policy_loader.h"
+#include "control/policy/policy_snapshot.h"
 #include "dataplane/core/policy_image.h"
+#include "dataplane/core/sealed_memfd.h"
+#include "ipc/wire.h"
 
 namespace spamwall::controld {
 
 using proto::Reply;
+
+namespace {
+
+// How long a dataplane that answers again may take to act on a load that
+// was queued while it stalled.
+constexpr auto kInDoubtGrace = std::chrono::seconds(3);
+
+void Log(const std::string& s) { fprintf(stderr, "spamwall-controld: %s\n", s.c_str()); }
+
+// Names one load so the dataplane's log, policy show and ours agree on it.
+std::string NewRequestId(uint64_t gen) {
+  static std::mt19937_64 rng{std::random_device{}()};
+  char b[48];
+  snprintf(b, sizeof b, "g%llu-%016llx", static_cast<unsigned long long>(gen),
+           static_cast<unsigned long long>(rng()));
+  return b;
+}
+
+}  // namespace
 
 double MsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -29,8 +52,72 @@ std::string RefusalMessage(const std::vector<std::string>& errors) {
   return s;
 }
 
+nlohmann::json StoredRecordJson(const PolicyRecord& r) {
+  return {{"overlay", OverlayToJson(r.overlay)},
+          {"source", r.source},
+          {"pushed_by", r.pushed_by},
+          {"pushed_at", r.pushed_at},
+          {"warnings", r.warnings}};
+}
+
 Controller::Controller(Config cfg, DataplaneLink* link, AuditLog* audit)
-    : cfg_(std::move(cfg)), link_(link), audit_(audit) {}
+    : cfg_(std::move(cfg)), link_(link), audit_(audit), store_(cfg_.state_dir) {}
+
+bool Controller::SaveCounter(uint64_t gen, std::string* error) {
+  return AtomicWriteFile(cfg_.state_dir + "/generation", std::to_string(gen) + "\n", error);
+}
+
+std::optional<PolicyRecord> Controller::LoadRecord(uint64_t gen, std::string* error,
+                                                   std::unique_ptr<CompiledPolicy>* compiled) {
+  std::optional<LoadedPolicyImage> img = LoadPolicyImageFile(store_.ImagePath(gen), error);
+  if (!img) return std::nullopt;
+  const std::string where = store_.ImagePath(gen) + ": ";
+  if (img->meta.generation != gen) {
+    *error = where + "holds generation " + std::to_string(img->meta.generation);
+    return std::nullopt;
+  }
+  PolicyRecord rec;
+  rec.generation = gen;
+  rec.digest = img->digest;
+  rec.summary = img->policy->summary;
+  rec.on_dataplane = true;
+  bool have_record = false, have_model = false;
+  for (const auto& x : img->extra) {
+    if (x.type == static_cast<uint32_t>(ImageSectionType::kControldRecord)) {
+      nlohmann::json j = nlohmann::json::parse(x.bytes, nullptr, false);
+      std::string why;
+      if (!j.is_object() || !j.contains("overlay") || !OverlayFromJson(j["overlay"], &rec.overlay, &why)) {
+        *error = where + "controld record: " + (why.empty() ? "not a JSON object with an overlay" : why);
+        return std::nullopt;
+      }
+      rec.source = j.value("source", "");
+      rec.pushed_by = j.value("pushed_by", "");
+      rec.pushed_at = j.value("pushed_at", "");
+      if (j.contains("warnings") && j["warnings"].is_array())
+        for (const auto& w : j["warnings"])
+          if (w.is_string()) rec.warnings.push_back(w.get<std::string>());
+      have_record = true;
+    } else if (x.type == static_cast<uint32_t>(ImageSectionType::kPolicyModel)) {
+      std::optional<Policy> p = DeserializePolicy(x.bytes, error);
+      if (!p) {
+        *error = where + *error;
+        return std::nullopt;
+      }
+      rec.file_policy = std::move(*p);
+      have_model = true;
+    }
+  }
+  if (!have_record || !have_model) {
+    *error = where + "not written by spamwall-controld (no controld record or policy model)";
+    return std::nullopt;
+  }
+  if (!MergeOverlay(rec.file_policy, rec.overlay, OverlayPath(), &rec.merged, error)) {
+    *error = where + "overlay: " + *error;
+    return std::nullopt;
+  }
+  if (compiled) *compiled = std::move(img->policy);
+  return rec;
+}
 
 bool Controller::Init(std::string* error) {
   gid_t gid;
@@ -47,37 +134,58 @@ bool Controller::Init(std::string* error) {
     *error = read_error;
     return false;
   }
-  if (!LoadOverlay(OverlayPath(), &overlay_, error)) return false;
-  if (cfg_.policy.empty()) return true;
+  if (!store_.Open(error)) return false;
+  for (uint64_t g : store_.List()) last_generation_ = std::max(last_generation_, g);
 
-  Diagnostics diag;
-  std::optional<Policy> file = LoadPolicyFile(cfg_.policy, &diag);
-  Built built;
-  Reply refusal;
-  if (!file) {
-    *error = RefusalMessage(ErrorLines(diag));
-    return false;
-  }
-  if (!Build(*file, overlay_, cfg_.policy, &built, &refusal)) {
-    *error = refusal.message;
-    return false;
-  }
-  built.record.pushed_by = "spamwall-controld (start)";
   std::lock_guard<std::mutex> lock(mu_);
-  pending_user_ = built.record.pushed_by;
-  current_ = std::move(built.record);
-  uint64_t dp_gen;
-  std::string why;
-  // No dataplane yet is fine: the sampler pushes when it appears.
-  if (DataplaneGeneration(&dp_gen, &why)) {
-    PolicyRecord rec = *current_;
-    current_.reset();
-    nlohmann::json dp;
-    if (!Send(std::move(rec), "spamwall-controld start: " + cfg_.policy, &dp, &refusal)) {
-      *error = refusal.message;
-      return false;
+  // Running configuration first: what controld last had accepted.
+  for (const char* name : {"live", "previous"}) {
+    std::optional<uint64_t> gen = store_.Pointer(name);
+    if (!gen) continue;
+    std::string why;
+    std::optional<PolicyRecord> rec = LoadRecord(*gen, &why);
+    if (!rec) {
+      start_warnings_.push_back(std::string("state_dir/") + name + " (generation " +
+                                std::to_string(*gen) + ") not usable: " + why);
+      Log(start_warnings_.back());
+      continue;
+    }
+    (std::string(name) == "live" ? current_ : previous_) = std::move(rec);
+  }
+  if (!current_ && previous_) {
+    Log("the live generation is not usable: running generation " +
+        std::to_string(previous_->generation) + " (previous) as live");
+    current_ = std::move(previous_);
+    previous_.reset();
+  }
+  if (current_) {
+    overlay_ = current_->overlay;
+    Log("running generation " + std::to_string(current_->generation) + " from " +
+        store_.ImagePath(current_->generation) + " (the boot file is for a first install only)");
+  } else {
+    // First install: the startup configuration.
+    if (!LoadOverlay(OverlayPath(), &overlay_, error)) return false;
+    if (!cfg_.policy.empty()) {
+      Diagnostics diag;
+      std::optional<Policy> file = LoadPolicyFile(cfg_.policy, &diag);
+      Built built;
+      Reply refusal;
+      if (!file) {
+        start_warnings_.push_back("boot policy " + cfg_.policy + " " + RefusalMessage(ErrorLines(diag)));
+      } else if (!Build(*file, overlay_, cfg_.policy, &built, &refusal)) {
+        start_warnings_.push_back("boot policy " + cfg_.policy + " " + refusal.message);
+      } else {
+        built.record.pushed_by = "spamwall-controld (start)";
+        first_ = std::move(built);
+      }
+      if (!first_) {
+        Log("warning: " + start_warnings_.back());
+        Log("no policy until one is pushed (spamwallctl policy push FILE)");
+      }
     }
   }
+  std::string why;
+  if (!Reconcile(&why)) Log("dataplane not there yet (" + why + "): reconciling when it appears");
   return true;
 }
 
@@ -104,31 +212,16 @@ bool Controller::Build(Policy file_policy, const Overlay& overlay, const std::st
   }
   auto t0 = std::chrono::steady_clock::now();
   Diagnostics diag;
-  std::unique_ptr<CompiledPolicy> compiled = CompilePolicy(rec.merged, CompileOptions{}, &diag);
+  out->compiled = CompilePolicy(rec.merged, CompileOptions{}, &diag);
   out->compile_ms = MsSince(t0);
-  if (!compiled || !diag.ok()) {
+  if (!out->compiled || !diag.ok()) {
     out->errors = ErrorLines(diag);
     *refusal = Reply::Error(proto::kRefused, RefusalMessage(out->errors));
     return false;
   }
   for (const auto& w : diag.warnings) rec.warnings.push_back(w.ToString());
-  rec.summary = compiled->summary;
+  rec.summary = out->compiled->summary;
   rec.file_policy = std::move(file_policy);
-  t0 = std::chrono::steady_clock::now();
-  // The generation is given when it is pushed (a rollback or a re-push sends
-  // an image again under another): 0 in the image for now.
-  PolicyImageMeta meta;
-  meta.origin = "spamwall-controld";
-  meta.source = source;
-  meta.created_at = IsoUtc(std::chrono::system_clock::now());
-  int fd = CreatePolicyImageFd(*compiled, meta, {}, nullptr, &error);
-  out->image_ms = MsSince(t0);
-  if (fd < 0) {
-    out->errors = {"cannot build the policy image: " + error};
-    *refusal = Reply::Error(proto::kInternal, out->errors[0]);
-    return false;
-  }
-  rec.image = std::make_shared<UniqueFd>(fd);
   return true;
 }
 
@@ -140,81 +233,230 @@ const PolicyKeys* KeysFor(PolicyRecord* rec) {
 
 uint64_t Controller::NextGeneration() const { return last_generation_ + 1; }
 
-bool Controller::DataplaneGeneration(uint64_t* gen, std::string* error) {
+bool Controller::AskDataplane(DataplaneState* st, std::string* error) {
   nlohmann::json reply;
   if (!link_->Call("hello", nlohmann::json::object(), &reply, error)) return false;
-  if (!reply.value("ok", false)) {
+  if (!reply.value("ok", false) || !reply["result"].is_object()) {
     *error = "the dataplane answered hello with: " + proto::ReplyError(reply);
     return false;
   }
-  *gen = reply["result"].value("generation", uint64_t{0});
-  last_generation_ = std::max(last_generation_, *gen);
+  st->generation = reply["result"].value("generation", uint64_t{0});
+  st->digest = reply["result"].value("digest", "");
+  st->pid = reply["result"].value("pid", int64_t{0});
+  last_generation_ = std::max(last_generation_, st->generation);
   return true;
 }
 
-bool Controller::Send(PolicyRecord rec, const std::string& origin, nlohmann::json* dp,
-                      Reply* refusal) {
-  const uint64_t gen = NextGeneration();
-  nlohmann::json reply;
+void Controller::Promote(PolicyRecord rec) {
+  rec.on_dataplane = true;
   std::string error;
-  if (!link_->Call("policy.load", {{"generation", gen}, {"origin", origin}}, &reply, &error,
-                   rec.image->get())) {
+  if (current_ && current_->generation != rec.generation) previous_ = std::move(current_);
+  current_ = std::move(rec);
+  counters_.generation = current_->generation;
+  // The pointers move once the dataplane runs it: a dataplane restarted now
+  // boots the generation that forwards now.
+  if (!store_.Point("live", current_->generation, &error) ||
+      !store_.Point("previous", previous_ ? previous_->generation : 0, &error))
+    Log("warning: " + error + " (a restarted dataplane would boot an older generation)");
+  std::set<uint64_t> keep = {current_->generation};
+  if (previous_) keep.insert(previous_->generation);
+  if (in_doubt_) keep.insert(in_doubt_->generation);
+  store_.Prune(keep);
+}
+
+bool Controller::Commit(PolicyRecord rec, const CompiledPolicy& compiled, const std::string& origin,
+                        nlohmann::json* dp, Reply* refusal, double* image_ms) {
+  // The dataplane first: it must answer (nothing is saved or sent to one
+  // that does not), and the next number is above whatever it runs.
+  DataplaneState before;
+  std::string error;
+  if (!AskDataplane(&before, &error)) {
     counters_.pushes["unavailable"]++;
-    *refusal = Reply::Error(proto::kUnavailable, error);
+    *refusal = Reply::Error(proto::kUnavailable, error + "; nothing was changed");
+    return false;
+  }
+  const uint64_t gen = NextGeneration();
+  rec.generation = gen;
+  rec.pushed_by = pending_user_;
+  rec.pushed_at = IsoUtc(std::chrono::system_clock::now());
+  auto t0 = std::chrono::steady_clock::now();
+  PolicyImageMeta meta;
+  meta.generation = gen;
+  meta.origin = origin;
+  meta.source = rec.source;
+  meta.created_at = rec.pushed_at;
+  meta.compiler_version = SPAMWALL_VERSION;
+  std::vector<ImageExtraSection> extra = {
+      {static_cast<uint32_t>(ImageSectionType::kControldRecord), 0, StoredRecordJson(rec).dump()},
+      {static_cast<uint32_t>(ImageSectionType::kPolicyModel), 0, SerializePolicy(rec.file_policy)}};
+  std::vector<uint8_t> bytes = BuildPolicyImage(compiled, meta, extra);
+  rec.digest = PolicyImageDigest(bytes.data(), bytes.size());
+  // Saved first: a change that cannot be kept is not made.
+  if (!store_.Save(gen, bytes.data(), bytes.size(), &error) || !SaveCounter(gen, &error)) {
+    store_.Remove(gen);
+    counters_.pushes["unsaved"]++;
+    *refusal = Reply::Error(proto::kInternal, "cannot save generation " + std::to_string(gen) +
+                                                  " in " + cfg_.state_dir + ": " + error +
+                                                  "; nothing was changed (generation " +
+                                                  std::to_string(current_ ? current_->generation : 0) +
+                                                  " stays live)");
+    return false;
+  }
+  last_generation_ = gen;
+  int fd = SealedMemfd("spamwall-generation", bytes.data(), bytes.size(), &error);
+  if (image_ms) *image_ms = MsSince(t0);
+  bytes = {};
+  if (fd < 0) {
+    store_.Remove(gen);
+    *refusal = Reply::Error(proto::kInternal, "cannot build the policy image: " + error);
+    return false;
+  }
+  UniqueFd image(fd);
+  const std::string request_id = NewRequestId(gen);
+  nlohmann::json reply;
+  DataplaneLink::Delivery d = link_->CallOnce(
+      "policy.load",
+      {{"generation", gen}, {"origin", origin}, {"request_id", request_id}, {"digest", rec.digest}},
+      &reply, &error, image.get());
+  if (d == DataplaneLink::Delivery::kNotDelivered) {
+    store_.Remove(gen);
+    counters_.pushes["unavailable"]++;
+    *refusal = Reply::Error(proto::kUnavailable, error + "; nothing was changed");
+    return false;
+  }
+  if (d == DataplaneLink::Delivery::kInDoubt) {
+    counters_.pushes["in_doubt"]++;
+    in_doubt_ = std::move(rec);
+    in_doubt_pid_ = before.pid;
+    in_doubt_answering_.reset();
+    *refusal = Reply::Error(
+        proto::kUnavailable,
+        error + "; generation " + std::to_string(gen) +
+            " was sent whole and may go live when the dataplane resumes: controld will see "
+            "which generation it runs and say so in `spamwallctl policy show` (it is not "
+            "sent again)");
+    Log("generation " + std::to_string(gen) + " (" + request_id + ") in doubt: " + error);
     return false;
   }
   if (!reply.value("ok", false)) {
+    store_.Remove(gen);
     counters_.pushes["refused"]++;
     *refusal = Reply::Error(proto::kRefused, "the dataplane refused the policy: " + proto::ReplyError(reply));
     return false;
   }
   *dp = reply["result"];
-  last_generation_ = gen;
-  std::string save_error;
-  if (!AtomicWriteFile(cfg_.state_dir + "/generation", std::to_string(gen) + "\n", &save_error))
-    fprintf(stderr, "spamwall-controld: %s (the count restarts lower after a restart)\n", save_error.c_str());
   counters_.pushes["ok"]++;
-  counters_.generation = gen;
-  rec.generation = gen;
-  rec.on_dataplane = true;
-  rec.pushed_by = pending_user_;
-  rec.pushed_at = IsoUtc(std::chrono::system_clock::now());
-  if (current_) previous_ = std::move(current_);
-  current_ = std::move(rec);
+  Promote(std::move(rec));
   return true;
 }
 
-void Controller::OnDataplaneConnect() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!current_) return;
-  uint64_t dp_gen;
-  std::string error;
-  if (!DataplaneGeneration(&dp_gen, &error)) return;
-  if (current_->on_dataplane && dp_gen == current_->generation) return;
+bool Controller::Resend(const PolicyRecord& rec, std::string* error) {
+  std::vector<uint8_t> bytes;
+  if (!store_.Read(rec.generation, &bytes, error)) return false;
+  int fd = SealedMemfd("spamwall-generation", bytes.data(), bytes.size(), error);
+  if (fd < 0) return false;
+  UniqueFd image(fd);
   nlohmann::json reply;
-  if (current_->on_dataplane) {
-    // A restarted dataplane: the same image under the same generation.
-    bool ok = link_->Call("policy.load",
-                          {{"generation", current_->generation},
-                           {"origin", "spamwall-controld re-push: " + current_->source}},
-                          &reply, &error, current_->image->get()) &&
-              reply.value("ok", false);
-    fprintf(stderr, "spamwall-controld: dataplane runs generation %llu, re-pushed %llu: %s\n",
-            static_cast<unsigned long long>(dp_gen),
-            static_cast<unsigned long long>(current_->generation),
-            ok ? "ok" : (error.empty() ? proto::ReplyError(reply) : error).c_str());
-    return;
+  DataplaneLink::Delivery d = link_->CallOnce(
+      "policy.load",
+      {{"generation", rec.generation},
+       {"origin", "spamwall-controld re-push: " + rec.source},
+       {"request_id", NewRequestId(rec.generation)},
+       {"digest", rec.digest}},
+      &reply, error, image.get());
+  if (d != DataplaneLink::Delivery::kAnswered) return false;
+  if (!reply.value("ok", false)) {
+    *error = proto::ReplyError(reply);
+    return false;
   }
-  // Compiled at start while no dataplane was there: its first push.
-  PolicyRecord rec = *current_;
-  current_.reset();
-  pending_user_ = rec.pushed_by;
-  Reply refusal;
-  nlohmann::json dp;
-  if (!Send(rec, "spamwall-controld start: " + rec.source, &dp, &refusal)) {
-    current_ = std::move(rec);
-    fprintf(stderr, "spamwall-controld: first push failed: %s\n", refusal.message.c_str());
+  return true;
+}
+
+bool Controller::Reconcile(std::string* error) {
+  DataplaneState dp;
+  if (!AskDataplane(&dp, error)) return false;
+  auto same = [&](const PolicyRecord& r) { return r.generation == dp.generation && r.digest == dp.digest; };
+  if (in_doubt_) {
+    const uint64_t g = in_doubt_->generation;
+    if (same(*in_doubt_)) {
+      Log("generation " + std::to_string(g) + " went live after all: the dataplane runs it");
+      counters_.pushes["ok"]++;
+      PolicyRecord rec = std::move(*in_doubt_);
+      in_doubt_.reset();
+      overlay_ = rec.overlay;
+      std::string why;
+      if (!SaveOverlay(OverlayPath(), overlay_, &why)) Log("warning: " + why);
+      Promote(std::move(rec));
+    } else {
+      // A load still queued on the old connection may be read just after
+      // this hello: only a restarted dataplane, or one that has answered for
+      // a while without taking it, settles that it will not go live.
+      const auto now = std::chrono::steady_clock::now();
+      if (!in_doubt_answering_) in_doubt_answering_ = now;
+      if (dp.pid == in_doubt_pid_ && now - *in_doubt_answering_ < kInDoubtGrace) return true;
+      Log("generation " + std::to_string(g) + " did not go live (the dataplane runs " +
+          std::to_string(dp.generation) + "): dropped");
+      in_doubt_.reset();
+      store_.Remove(g);
+    }
   }
+  if (first_) {
+    // The boot file of a first install, compiled before the dataplane was there.
+    Built b = std::move(*first_);
+    first_.reset();
+    pending_user_ = b.record.pushed_by;
+    nlohmann::json res;
+    Reply refusal;
+    if (!Commit(std::move(b.record), *b.compiled, "spamwall-controld start: " + cfg_.policy, &res,
+                &refusal)) {
+      Log("first push failed: " + refusal.message);
+      return true;
+    }
+    Log("generation " + std::to_string(current_->generation) + " live from " + cfg_.policy);
+    return true;
+  }
+  if (!current_) return true;
+  if (same(*current_)) {
+    current_->on_dataplane = true;
+    counters_.generation = current_->generation;
+    return true;
+  }
+  if (dp.generation < current_->generation) {
+    // A dataplane that booted an older image, its YAML file or the safe state.
+    std::string why;
+    if (Resend(*current_, &why)) {
+      Log("the dataplane ran generation " + std::to_string(dp.generation) + ": re-pushed " +
+          std::to_string(current_->generation));
+      current_->on_dataplane = true;
+      counters_.generation = current_->generation;
+    } else {
+      Log("re-push of generation " + std::to_string(current_->generation) + " failed: " + why);
+    }
+    return true;
+  }
+  // Higher than ours: a push that went live just before controld stopped
+  // (its image is on disk, the pointers had not moved yet), or not ours.
+  std::string why;
+  std::optional<PolicyRecord> rec = LoadRecord(dp.generation, &why);
+  if (rec && rec->digest == dp.digest) {
+    Log("the dataplane runs generation " + std::to_string(dp.generation) +
+        ", saved but not yet recorded as live: adopted");
+    overlay_ = rec->overlay;
+    Promote(std::move(*rec));
+    return true;
+  }
+  current_->on_dataplane = false;
+  Log("warning: the dataplane runs generation " + std::to_string(dp.generation) +
+      " (" + dp.digest + "), which controld did not make; the next change is generation " +
+      std::to_string(NextGeneration()));
+  return true;
+}
+
+void Controller::AfterSample(bool reconnected) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!reconnected && !in_doubt_) return;
+  std::string error;
+  if (!Reconcile(&error) && reconnected) Log(error);
 }
 
 ControldCounters Controller::Counters() const {

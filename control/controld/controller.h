@@ -1,8 +1,10 @@
 // controld's state and its commands: the live policy generation and the one
-// before it (each with its sealed image, kept open so it can be re-sent), the
-// runtime overlay, and the push that turns file + overlay into a compiled
-// image on the dataplane. Every change is all-or-nothing: a policy that does
-// not load, compile or get accepted by the dataplane changes nothing here.
+// before it, the runtime overlay, and the push that turns file + overlay into
+// a compiled image on the dataplane. Every accepted generation is persisted
+// (generation_store.h) before it is pushed, and controld restarts from disk:
+// the boot file only matters on first install. Every change is
+// all-or-nothing: a policy that does not load, compile, get saved or get
+// accepted by the dataplane changes nothing here.
 #ifndef SPAMWALL_CONTROL_CONTROLD_CONTROLLER_H_
 #define SPAMWALL_CONTROL_CONTROLD_CONTROLLER_H_
 
@@ -20,6 +22,7 @@
 #include "control/controld/audit_log.h"
 #include "control/controld/config.h"
 #include "control/controld/dataplane_link.h"
+#include "control/controld/generation_store.h"
 #include "control/controld/metrics.h"
 #include "control/controld/overlay.h"
 #include "control/controld/policy_diff.h"
@@ -36,7 +39,7 @@ struct PolicyRecord {
   Overlay overlay;     // the overlay it was compiled with
   Policy merged;       // file + overlay: what was compiled
   std::shared_ptr<const PolicyKeys> keys;  // merged's entries, sorted for diffs (KeysFor)
-  std::shared_ptr<UniqueFd> image;  // sealed memfd, re-sendable
+  std::string digest;  // of its image, state_dir/generations/<generation>.img
   PolicySummary summary;
   std::vector<std::string> warnings;
   std::string source;
@@ -44,6 +47,10 @@ struct PolicyRecord {
   std::string pushed_at;  // ISO 8601 UTC
   bool on_dataplane = false;  // false until a dataplane accepted it
 };
+
+// The record as stored in its image (kControldRecord) and back; the model
+// (kPolicyModel) and the image's own meta complete it.
+nlohmann::json StoredRecordJson(const PolicyRecord& r);
 
 // Milliseconds since t0 (the timings of every reply).
 double MsSince(std::chrono::steady_clock::time_point t0);
@@ -60,17 +67,21 @@ class Controller {
  public:
   Controller(Config cfg, DataplaneLink* link, AuditLog* audit);
 
-  // Reads state_dir (generation counter, overlay), loads and compiles the
-  // configured policy and pushes it when the dataplane is there.
+  // Reads state_dir: the generation counter, the live and previous
+  // generations (or, on first install, the overlay and the boot policy
+  // file, whose refusal is a warning, not a dead control plane), then
+  // reconciles with the dataplane: adopts what it runs when it is controld's
+  // own, pushes the live generation when it runs something older.
   bool Init(std::string* error);
 
   // UnixServer's peer check and handler.
   bool CheckPeer(const proto::Peer& peer, std::string* why) const;
   proto::Reply Handle(proto::Request& req);
 
-  // The sampler found a (new) dataplane connection: give it the live policy
-  // when it runs another generation.
-  void OnDataplaneConnect();
+  // After each stats sample: on a new dataplane connection, or while a load
+  // is in doubt, reconcile (give a restarted dataplane the live generation,
+  // settle the one in doubt).
+  void AfterSample(bool reconnected);
 
   void set_sampler(const StatsSampler* s) { sampler_ = s; }
   ControldCounters Counters() const;
@@ -79,17 +90,41 @@ class Controller {
   // A candidate built from file + overlay, not yet live.
   struct Built {
     PolicyRecord record;
+    std::unique_ptr<CompiledPolicy> compiled;
     double compile_ms = 0, image_ms = 0;
     std::vector<std::string> errors;  // why Build refused, one per line
   };
 
   bool Build(Policy file_policy, const Overlay& overlay, const std::string& source,
              Built* out, proto::Reply* refusal);
-  // Sends rec's image under a fresh generation; on success rec becomes live
-  // (the live one becomes previous) and *dp is the dataplane's result.
-  bool Send(PolicyRecord rec, const std::string& origin, nlohmann::json* dp, proto::Reply* refusal);
+  // Makes rec (compiled as `compiled`) the next generation: its image is
+  // saved to the state directory, then loaded by the dataplane; on success
+  // rec becomes live (the live one previous) and *dp is the dataplane's
+  // result. Nothing changes when it cannot be saved or is refused; a load
+  // sent but not answered leaves it in doubt (in_doubt_) until the
+  // dataplane says which generation it runs.
+  bool Commit(PolicyRecord rec, const CompiledPolicy& compiled, const std::string& origin,
+              nlohmann::json* dp, proto::Reply* refusal, double* image_ms = nullptr);
+  // Sends the saved image of rec's generation (a dataplane that runs an
+  // older one); true when it is live.
+  bool Resend(const PolicyRecord& rec, std::string* error);
+  // rec is live now: pointers, counters, history.
+  void Promote(PolicyRecord rec);
+  // A generation's record from its saved image (nullopt with *error).
+  std::optional<PolicyRecord> LoadRecord(uint64_t gen, std::string* error,
+                                         std::unique_ptr<CompiledPolicy>* compiled = nullptr);
+  bool SaveCounter(uint64_t gen, std::string* error);
   uint64_t NextGeneration() const;
-  bool DataplaneGeneration(uint64_t* gen, std::string* error);
+  struct DataplaneState {
+    uint64_t generation = 0;
+    std::string digest;
+    int64_t pid = 0;
+  };
+  bool AskDataplane(DataplaneState* st, std::string* error);
+  // Brings controld's view and the dataplane's together (start, reconnect,
+  // before a change while one is in doubt). False when the dataplane did
+  // not answer.
+  bool Reconcile(std::string* error);
 
   // Commands (mu_ held by Handle for the mutating ones).
   proto::Reply PolicyCheck(const proto::Request& r);
@@ -115,7 +150,13 @@ class Controller {
   std::optional<gid_t> group_;
 
   mutable std::mutex mu_;
+  GenerationStore store_;
   std::optional<PolicyRecord> current_, previous_;
+  std::optional<PolicyRecord> in_doubt_;  // sent, not answered
+  int64_t in_doubt_pid_ = 0;              // the dataplane it was sent to
+  std::optional<std::chrono::steady_clock::time_point> in_doubt_answering_;  // since it answers again
+  std::optional<Built> first_;            // the boot file, compiled while no dataplane was there
+  std::vector<std::string> start_warnings_;
   Overlay overlay_;
   uint64_t last_generation_ = 0;  // highest number ever used or seen
   std::string pending_user_;      // who the command in progress runs for

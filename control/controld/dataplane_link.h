@@ -24,6 +24,14 @@ class DataplaneLink {
   bool Call(const std::string& cmd, const nlohmann::json& args, nlohmann::json* reply,
             std::string* error, int fd = -1);
 
+  // How a load went: answered, not delivered (the dataplane cannot have
+  // acted on it), or in doubt (sent whole, no answer: it may go live).
+  enum class Delivery { kAnswered, kNotDelivered, kInDoubt };
+  // Sends a request that must not be repeated blindly (policy.load): it is
+  // re-sent on a fresh connection only when the first was never delivered.
+  Delivery CallOnce(const std::string& cmd, const nlohmann::json& args, nlohmann::json* reply,
+                    std::string* error, int fd = -1);
+
   // True once after every new connection.
   bool TakeReconnected();
   const std::string& path() const { return path_; }

@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
     return Fail(error);
   }
 
-  StatsSampler sampler(&link, [&] { controller.OnDataplaneConnect(); });
+  StatsSampler sampler(&link, [&](bool reconnected) { controller.AfterSample(reconnected); });
   controller.set_sampler(&sampler);
   sampler.Start();
 

@@ -63,6 +63,9 @@ std::string RenderMetrics(const nlohmann::json& stats, double packets_per_s,
   w.Family("spamwall_up", "gauge", "1 when controld reaches the dataplane and it answers stats.");
   w.Sample("spamwall_up", "", up ? 1 : 0);
   if (up) {
+    w.Family("spamwall_safe_state", "gauge",
+             "1 while the dataplane runs the safe state (no usable policy: everything forwarded, nothing dropped).");
+    w.Sample("spamwall_safe_state", "", stats.value("safe_state", false) ? 1 : 0);
     w.Family("spamwall_packets_total", "counter", "Packets classified by the dataplane.");
     w.Sample("spamwall_packets_total", "", Num(stats, "packets"));
     w.Family("spamwall_passed_total", "counter", "Packets passed.");

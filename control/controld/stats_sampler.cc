@@ -47,7 +47,8 @@ void StatsSampler::SampleOnce() {
   nlohmann::json reply;
   std::string error;
   bool answered = link_->Call("stats", nlohmann::json::object(), &reply, &error);
-  if (link_->TakeReconnected() && on_connect_) on_connect_();
+  const bool reconnected = link_->TakeReconnected();
+  if (on_connect_) on_connect_(reconnected);
   double t = Now();
   std::lock_guard<std::mutex> lock(mu_);
   if (!answered || !reply.value("ok", false)) {

@@ -31,7 +31,9 @@ double PacketRate(const nlohmann::json& older, double older_t, const nlohmann::j
 
 class StatsSampler {
  public:
-  StatsSampler(DataplaneLink* link, std::function<void()> on_connect, double interval_s = 1.0)
+  // on_sample(reconnected) runs after every sample: the controller
+  // reconciles on a new connection, and while a load is in doubt.
+  StatsSampler(DataplaneLink* link, std::function<void(bool)> on_connect, double interval_s = 1.0)
       : link_(link), on_connect_(std::move(on_connect)), interval_s_(interval_s) {}
   ~StatsSampler() { Stop(); }
 
@@ -44,7 +46,7 @@ class StatsSampler {
   void SampleOnce();
 
   DataplaneLink* link_;
-  std::function<void()> on_connect_;
+  std::function<void(bool)> on_connect_;
   const double interval_s_;
   std::thread thread_;
   mutable std::mutex mu_;

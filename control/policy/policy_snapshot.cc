@@ -1,0 +1,134 @@
+#include "control/policy/policy_snapshot.h"
+
+#include <cstring>
+#include <type_traits>
+
+namespace spamwall {
+
+namespace {
+
+constexpr char kMagic[8] = {'S', 'W', 'P', 'O', 'L', 'M', 'D', '1'};
+static_assert(std::is_trivially_copyable_v<PrefixEntry>);
+static_assert(std::is_trivially_copyable_v<PortEntry>);
+
+class Writer {
+ public:
+  void Raw(const void* p, size_t n) { out_.append(static_cast<const char*>(p), n); }
+  template <typename T>
+  void Pod(const T& v) { Raw(&v, sizeof v); }
+  void Str(const std::string& s) {
+    Pod<uint64_t>(s.size());
+    Raw(s.data(), s.size());
+  }
+  template <typename T>
+  void Vec(const std::vector<T>& v) {  // trivially copyable T: one block
+    Pod<uint64_t>(v.size());
+    Raw(v.data(), v.size() * sizeof(T));
+  }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(const std::string& b) : b_(b) {}
+  bool Raw(void* p, size_t n) {
+    if (n > b_.size() - at_) return false;
+    std::memcpy(p, b_.data() + at_, n);
+    at_ += n;
+    return true;
+  }
+  template <typename T>
+  bool Pod(T* v) { return Raw(v, sizeof *v); }
+  bool Str(std::string* s) {
+    uint64_t n;
+    if (!Pod(&n) || n > b_.size() - at_) return false;
+    s->assign(b_.data() + at_, n);
+    at_ += n;
+    return true;
+  }
+  template <typename T>
+  bool Vec(std::vector<T>* v) {
+    uint64_t n;
+    if (!Pod(&n) || n > (b_.size() - at_) / sizeof(T)) return false;
+    v->resize(n);
+    return Raw(v->data(), n * sizeof(T));
+  }
+  bool done() const { return at_ == b_.size(); }
+
+ private:
+  const std::string& b_;
+  size_t at_ = 0;
+};
+
+}  // namespace
+
+std::string SerializePolicy(const Policy& p) {
+  Writer w;
+  w.Raw(kMagic, sizeof kMagic);
+  w.Pod<int32_t>(p.version);
+  w.Pod<uint8_t>(static_cast<uint8_t>(p.mode));
+  for (const auto* list : {&p.consumer, &p.business, &p.internal, &p.mx_servers,
+                           &p.authorized_relays, &p.quarantine})
+    w.Vec(*list);
+  for (const auto* list : {&p.smtp_ports, &p.submission_ports, &p.never_block_tcp, &p.never_block_udp})
+    w.Vec(*list);
+  w.Pod<uint64_t>(p.exemptions.size());
+  for (const auto& e : p.exemptions) {
+    w.Pod(e.prefix);
+    w.Str(e.owner);
+    w.Str(e.reason);
+    w.Pod(e.expires);
+    w.Str(e.expires_text);
+    w.Pod(e.loc);
+  }
+  w.Pod(p.smtp_flow_rate);
+  for (const auto* list : {&p.signatures, &p.files}) {
+    w.Pod<uint64_t>(list->size());
+    for (const auto& s : *list) w.Str(s);
+  }
+  return w.Take();
+}
+
+std::optional<Policy> DeserializePolicy(const std::string& bytes, std::string* error) {
+  Reader r(bytes);
+  Policy p;
+  char magic[8];
+  int32_t version;
+  uint8_t mode;
+  bool ok = r.Raw(magic, sizeof magic) && std::memcmp(magic, kMagic, sizeof magic) == 0 &&
+            r.Pod(&version) && r.Pod(&mode) && mode <= static_cast<uint8_t>(PolicyMode::kMonitor);
+  p.version = version;
+  p.mode = static_cast<PolicyMode>(mode);
+  for (auto* list : {&p.consumer, &p.business, &p.internal, &p.mx_servers, &p.authorized_relays,
+                     &p.quarantine})
+    ok = ok && r.Vec(list);
+  for (auto* list : {&p.smtp_ports, &p.submission_ports, &p.never_block_tcp, &p.never_block_udp})
+    ok = ok && r.Vec(list);
+  uint64_t n = 0;
+  ok = ok && r.Pod(&n) && n <= bytes.size();
+  for (uint64_t i = 0; ok && i < n; i++) {
+    Exemption e;
+    ok = r.Pod(&e.prefix) && r.Str(&e.owner) && r.Str(&e.reason) && r.Pod(&e.expires) &&
+         r.Str(&e.expires_text) && r.Pod(&e.loc);
+    if (ok) p.exemptions.push_back(std::move(e));
+  }
+  ok = ok && r.Pod(&p.smtp_flow_rate);
+  for (auto* list : {&p.signatures, &p.files}) {
+    ok = ok && r.Pod(&n) && n <= bytes.size();
+    for (uint64_t i = 0; ok && i < n; i++) {
+      std::string s;
+      ok = r.Str(&s);
+      list->push_back(std::move(s));
+    }
+  }
+  if (!ok || !r.done()) {
+    *error = "policy model: not a snapshot of this spamwall's format (truncated or foreign)";
+    return std::nullopt;
+  }
+  return p;
+}
+
+}  // namespace spamwall
