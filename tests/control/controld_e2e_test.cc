@@ -19,107 +19,13 @@
 #include "ipc/unix_socket.h"
 #include "ipc/wire.h"
 #include "tests/control/processes.h"
+#include "tests/control/stack.h"
 #include "tests/golden/run_dataplane.h"
 
 namespace spamwall::e2e {
 namespace {
 
 using nlohmann::json;
-
-std::string Repo() {
-  const char* s = std::getenv("SPAMWALL_SOURCE_DIR");
-  return s && *s ? s : ".";
-}
-
-int FreeTcpPort() {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  close(s);
-  return ntohs(a.sin_port);
-}
-
-const char* kPolicy1 =
-    "version: 1\n"
-    "subscribers: {consumer: [100.64.0.0/10]}\n"
-    "internal: [100.64.0.0/10, 198.51.100.0/24]\n"
-    "mail: {smtp_ports: [25], mx_servers: [198.51.100.25], authorized_relays: [198.51.100.10]}\n"
-    "quarantine: [100.64.99.7/32]\n";
-const char* kPolicy2 =
-    "version: 1\n"
-    "subscribers: {consumer: [100.64.0.0/10], business: [100.64.200.0/24, 100.64.201.0/24]}\n"
-    "internal: [100.64.0.0/10, 198.51.100.0/24]\n"
-    "mail: {smtp_ports: [25], mx_servers: [198.51.100.25], authorized_relays: [198.51.100.10]}\n";
-
-// A dataplane and a controld in their own directory.
-class Stack {
- public:
-  Stack() {
-    chmod(dir_.path().c_str(), 0711);  // the setuid(nobody) peer must reach the socket
-    Write("p1.yaml", kPolicy1);
-    Write("p2.yaml", kPolicy2);
-    mkdir((dir_ / "state").c_str(), 0700);
-    metrics_port_ = FreeTcpPort();
-    Write("controld.yaml", "policy: " + (dir_ / "p1.yaml") + "\nsocket: " + ctl() +
-                               "\nsocket_group: ''\nsocket_mode: '0666'\ndataplane_socket: " + dp() +
-                               "\nstate_dir: " + (dir_ / "state") + "\naudit_log: " + audit() +
-                               "\nprometheus: 127.0.0.1:" + std::to_string(metrics_port_) + "\n");
-  }
-
-  bool StartDataplane() {
-    static int n = 0;
-    dataplane_ = std::make_unique<Process>(
-        std::vector<std::string>{BuildDir() + "/spamwall-dataplane", "--profile",
-                                 Repo() + "/hw-profiles/null.yaml", "--policy",
-                                 Repo() + "/examples/policy.yaml", "--control-socket", dp(), "--",
-                                 "--no-huge", "-m", "256", "--no-pci", "--no-shconf", "--no-telemetry",
-                                 "--file-prefix=ctld-e2e-" + std::to_string(getpid()) + "-" + std::to_string(n++),
-                                 "-l", "0-1"},
-        dir_ / "dataplane.log");
-    return WaitForPath(dp(), 20);
-  }
-  bool StartControld() {
-    controld_ = std::make_unique<Process>(
-        std::vector<std::string>{BuildDir() + "/spamwall-controld", "--config", dir_ / "controld.yaml"},
-        dir_ / "controld.log");
-    return WaitForPath(ctl(), 20);
-  }
-  bool Start() { return StartDataplane() && StartControld(); }
-
-  void Write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
-  CtlResult Ctl(const std::vector<std::string>& args) { return RunCtl(ctl(), args); }
-  json CtlJson(std::vector<std::string> args) {
-    args.insert(args.begin(), "-j");
-    CtlResult r = Ctl(args);
-    EXPECT_EQ(r.code, 0) << r.err << Logs();
-    json j = json::parse(r.out, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << r.out;
-    return j;
-  }
-  std::string Logs() const {
-    return "\n--- controld ---\n" + (controld_ ? controld_->Log() : "") + "\n--- dataplane ---\n" +
-           (dataplane_ ? dataplane_->Log() : "");
-  }
-
-  std::string path(const std::string& name) const { return dir_ / name; }
-  std::string ctl() const { return dir_ / "ctl.sock"; }
-  std::string dp() const { return dir_ / "dp.sock"; }
-  std::string audit() const { return dir_ / "audit.log"; }
-  int metrics_port() const { return metrics_port_; }
-  Process& controld() { return *controld_; }
-  Process& dataplane() { return *dataplane_; }
-
- private:
-  golden::TempDir dir_;
-  int metrics_port_ = 0;
-  std::unique_ptr<Process> dataplane_, controld_;
-};
-
-bool Contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 uint64_t Packets(Stack& s) { return s.CtlJson({"stats"}).value("packets", uint64_t{0}); }
 
