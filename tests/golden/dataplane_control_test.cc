@@ -115,6 +115,23 @@ TEST_F(DataplaneControlTest, LoadsPoliciesWhileForwardingAndRefusesBadOnes) {
   r = Call("policy.load", {{"generation", 7}}, junk);
   EXPECT_NE(proto::ReplyError(r).find("bad magic"), std::string::npos) << r;
   EXPECT_EQ(Generation(), 6u);
+  // Generations only grow, and a repeat of the live one is acknowledged, not swapped again.
+  const std::string digest = show["digest"];
+  ASSERT_FALSE(digest.empty()) << show;
+  r = Call("policy.load", {{"generation", 6}, {"digest", digest}}, b);
+  EXPECT_EQ(r["ok"], true) << r;
+  EXPECT_EQ(r["result"]["already_live"], true) << r;
+  for (uint64_t stale : {6, 5, 1}) {
+    r = Call("policy.load", {{"generation", stale}, {"digest", "crc32c:00000000:1"}}, a);
+    EXPECT_EQ(r["error"]["code"], "refused") << r;
+    EXPECT_NE(proto::ReplyError(r).find("not above the live generation 6"), std::string::npos) << r;
+  }
+  r = Call("policy.load", {{"generation", 7}, {"digest", "crc32c:00000000:1"}}, a);
+  EXPECT_NE(proto::ReplyError(r).find("the load names crc32c:00000000:1"), std::string::npos) << r;
+  r = Call("policy.load", {{"generation", 7}, {"digest", 7}}, a);
+  EXPECT_EQ(r["error"]["code"], "bad_request") << r;
+  EXPECT_EQ(Generation(), 6u);
+  EXPECT_EQ(Call("stats")["result"]["generations"].size(), 7u) << "a repeat is no new generation";
   EXPECT_NE(proto::ReplyError(Call("reboot")).find("unknown command 'reboot'"), std::string::npos);
   close(loose);
   close(junk);

@@ -30,7 +30,9 @@ struct Expected {
   std::map<std::string, uint64_t> dropped, would_drop;
 };
 
-void RunFixtures(bool monitor) {
+// via_image: the policy compiled by spamwall-compile and booted with
+// --policy-image (the path a restarted inline box takes) must judge alike.
+void RunFixtures(bool monitor, bool via_image = false) {
   fixtures::FixtureSet set = fixtures::LoadFixtureFile(fixtures::DefaultFixtureFile());
   ASSERT_FALSE(set.fixtures.empty());
   TempDir dir;
@@ -45,10 +47,20 @@ void RunFixtures(bool monitor) {
     else if (reason) want.would_drop[std::string(ReasonName(reason))]++;
   }
   traffic::WritePcap(dir / "in.pcap", in);
-  RunResult r = RunDataplane({"--policy", monitor ? set.monitor_policy : set.policy, "--pcap-in",
-                              dir / "in.pcap", "--pcap-out", dir / "pass.pcap", "--pcap-drop",
-                              dir / "drop.pcap", "--stats-json", dir / "stats.json"});
+  std::vector<std::string> boot = {"--policy", monitor ? set.monitor_policy : set.policy};
+  if (via_image) {
+    RunResult c = RunBinary(BuiltBinary("spamwall-compile"),
+                            {boot[1], "-o", dir / "policy.img", "--generation", "42"});
+    ASSERT_EQ(c.exit_code, 0) << c.output;
+    boot = {"--policy-image", dir / "policy.img"};
+  }
+  boot.insert(boot.end(), {"--pcap-in", dir / "in.pcap", "--pcap-out", dir / "pass.pcap",
+                           "--pcap-drop", dir / "drop.pcap", "--stats-json", dir / "stats.json"});
+  RunResult r = RunDataplane(boot);
   ASSERT_EQ(r.exit_code, 0) << r.output;
+  if (via_image) {
+    EXPECT_NE(r.output.find("booting generation 42"), std::string::npos) << r.output;
+  }
 
   Frames pass = traffic::ReadPcapFrames(dir / "pass.pcap");
   Frames drop = traffic::ReadPcapFrames(dir / "drop.pcap");
@@ -70,6 +82,19 @@ void RunFixtures(bool monitor) {
 
 TEST(DataplaneOfflineTest, FixturesEnforce) { RunFixtures(false); }
 TEST(DataplaneOfflineTest, FixturesMonitor) { RunFixtures(true); }
+TEST(DataplaneOfflineTest, FixturesFromACompiledImage) { RunFixtures(false, true); }
+TEST(DataplaneOfflineTest, FixturesMonitorFromACompiledImage) { RunFixtures(true, true); }
+
+TEST(DataplaneOfflineTest, NoUsablePolicyOfflineIsARefusalNotASafeState) {
+  TempDir dir;
+  traffic::WritePcap(dir / "in.pcap", Frames{});
+  std::ofstream(dir / "bad.img") << "not an image";
+  RunResult r = RunDataplane({"--policy-image", dir / "bad.img", "--pcap-in", dir / "in.pcap",
+                              "--pcap-out", dir / "pass.pcap"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("boot image refused: " + (dir / "bad.img")), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("SAFE STATE"), std::string::npos) << r.output;
+}
 
 // The demo's pcap through the demo's policy: the dataplane agrees with the
 // reference verdict function frame by frame (same parser and rules, here
