@@ -1,4 +1,4 @@
-// The policy model of DESIGN.md "Policy file (schema version 1, YAML)", as
+// The policy model of docs/policy.md (schema version 1, YAML), as
 // parsed and validated, before compilation. Every entry remembers where it
 // was written so that refusals name file:line.
 #ifndef SPAMWALL_CONTROL_POLICY_POLICY_H_

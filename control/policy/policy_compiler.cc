@@ -1,7 +1,7 @@
 // Validated Policy -> CompiledPolicy: the prefixes of every list, per family,
 // sorted and merged, are built into the policy's lookup tables (poptrie.h,
 // poptrie_builder.h); each address resolves to the class bits of all list
-// entries that cover it, folded shortest first (DESIGN.md "Policy file").
+// entries that cover it, folded shortest first (docs/policy.md).
 
 #include "control/policy/policy_loader.h"
 #include "dataplane/core/huge_page_hint.h"

@@ -29,7 +29,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Defaults that match DESIGN.md's example: a policy that names only its
+// Defaults that match the example policy: a policy that names only its
 // prefixes still blocks 25 and never touches submission, ssh, IMAP/POP, VPN.
 const std::vector<uint16_t> kDefaultSmtpPorts = {25};
 const std::vector<uint16_t> kDefaultSubmissionPorts = {587, 465};

@@ -28,7 +28,7 @@ class EalSession {
 };
 
 // EAL arguments for a self-contained run without hugepages or PCI: what the
-// offline mode and the tests use (DESIGN.md "How it is tested").
+// offline mode and the tests use (README.md, "Offline mode").
 std::vector<std::string> PrivateEalArgs(const std::string& program, bool verbose);
 
 // One pool for every port, sized by the profile (at least enough for every

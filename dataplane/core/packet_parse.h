@@ -1,4 +1,4 @@
-/* The packet parser of DESIGN.md "Verdict semantics (normative)", written once.
+/* The packet parser of docs/verdict-semantics.md, written once.
  *
  * Plain C99 in a header on purpose: the DPDK path, the tools and the tests
  * include it from C++, and the XDP program (bpf/) includes it from C compiled

@@ -26,7 +26,7 @@ struct Entry {
 };
 
 // Reference answer: fold every covering prefix, shortest first, exactly as
-// DESIGN.md defines the resolved class bits.
+// docs/policy.md defines the resolved class bits.
 inline uint8_t Reference(const std::vector<Entry>& sorted, const uint8_t* addr, uint8_t family) {
   uint8_t v = 0;
   for (const auto& e : sorted)

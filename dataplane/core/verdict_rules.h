@@ -1,4 +1,4 @@
-/* Rules 2-4 of DESIGN.md "Verdict semantics (normative)", written once.
+/* Rules 2-4 of docs/verdict-semantics.md, written once.
  *
  * Plain C in a header for the same reason as packet_parse.h: the DPDK path,
  * the tests and the XDP program evaluate exactly this function. Its inputs are

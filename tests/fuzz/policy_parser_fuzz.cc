@@ -1,6 +1,6 @@
 // libFuzzer target: any text as a policy. A refused policy must come with at
 // least one error that names the file; an accepted one must compile, and its
-// lookup tables must give every probed address the class bits DESIGN.md
+// lookup tables must give every probed address the class bits docs/policy.md
 // defines: the fold of every list entry covering it, shortest first.
 #include <algorithm>
 #include <cstdint>

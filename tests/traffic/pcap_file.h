@@ -1,6 +1,6 @@
 // Reads and writes classic pcap files (Ethernet link type) for the tools and
 // tests. The libpcap header stays inside pcap_file.cc: <pcap/pcap.h> clashes
-// with <bpf/libbpf.h> in one translation unit (DESIGN.md, gotchas), and the
+// with <bpf/libbpf.h> in one translation unit, and the
 // XDP tests include this header next to libbpf.
 #ifndef SPAMWALL_TESTS_TRAFFIC_PCAP_FILE_H_
 #define SPAMWALL_TESTS_TRAFFIC_PCAP_FILE_H_
