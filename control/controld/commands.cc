@@ -8,10 +8,13 @@
 #include "control/controld/controller.h"
 #include "control/controld/policy_diff.h"
 #include "control/policy/policy_loader.h"
+#include "ipc/api/controld_api.h"
+#include "ipc/api/dataplane_api.h"
 #include "ipc/api/summary_json.h"
 
 namespace spamwall::controld {
 
+using nlohmann::json;
 using proto::Reply;
 using proto::Request;
 
@@ -38,43 +41,55 @@ bool PathArg(const Request& r, std::string* path, Reply* bad) {
   return true;
 }
 
-const std::map<std::string, bool>& Commands() {
-  // name -> mutating (audited, serialized)
-  static const std::map<std::string, bool> m = {
-      {"hello", false},          {"policy.check", false},     {"policy.push", true},
-      {"policy.rollback", true}, {"policy.show", false},      {"stats", false},
-      {"quarantine.add", true},  {"quarantine.del", true},    {"quarantine.list", false},
-      {"exempt.add", true},      {"exempt.del", true},        {"exempt.list", false},
-      {"mode.set", true},        {"audit.tail", false}};
-  return m;
-}
-
 }  // namespace
 
+// The one dispatch: every command once, with whether it mutates (then it is
+// serialized and audited, accepted or refused) and its handler. The
+// unknown-command refusal lists the names from here.
+const std::vector<Controller::Command>& Controller::Commands() {
+  using C = Controller;
+  namespace n = api::ctl;
+  static const std::vector<Command> table = {
+      {n::kHello, kReadsNoState, [](C* c, Request&, json*) { return c->Hello(); }},
+      {n::kStats, kReadsNoState, [](C* c, Request&, json*) { return c->Stats(); }},
+      {n::kAuditTail, kReadsNoState, [](C* c, Request& r, json*) { return c->AuditTail(r); }},
+      {n::kPolicyCheck, kReads, [](C* c, Request& r, json*) { return c->PolicyCheck(r); }},
+      {n::kPolicyShow, kReads, [](C* c, Request&, json*) { return c->PolicyShow(); }},
+      {n::kQuarantineList, kReads, [](C* c, Request&, json*) { return c->ListQuarantine(); }},
+      {n::kExemptList, kReads, [](C* c, Request&, json*) { return c->ListExemptions(); }},
+      {n::kPolicyPush, kMutates, [](C* c, Request& r, json* ch) { return c->PolicyPush(r, ch); }},
+      {n::kPolicyRollback, kMutates, [](C* c, Request& r, json* ch) { return c->PolicyRollback(r, ch); }},
+      {n::kQuarantineAdd, kMutates, [](C* c, Request& r, json* ch) { return c->QuarantineAddDel(r, true, ch); }},
+      {n::kQuarantineDel, kMutates, [](C* c, Request& r, json* ch) { return c->QuarantineAddDel(r, false, ch); }},
+      {n::kExemptAdd, kMutates, [](C* c, Request& r, json* ch) { return c->ExemptAddDel(r, true, ch); }},
+      {n::kExemptDel, kMutates, [](C* c, Request& r, json* ch) { return c->ExemptAddDel(r, false, ch); }},
+      {n::kModeSet, kMutates, [](C* c, Request& r, json* ch) { return c->ModeSet(r, ch); }},
+  };
+  return table;
+}
+
+Reply Controller::Hello() {
+  return Reply::Ok({{"process", "spamwall-controld"},
+                    {"protocol", proto::kProtocolVersion},
+                    {"pid", getpid()},
+                    {"generation", Counters().generation}});
+}
+
 Reply Controller::Handle(Request& r) {
-  auto it = Commands().find(r.cmd);
-  if (it == Commands().end()) {
-    std::string known;
-    for (const auto& [name, _] : Commands()) known += (known.empty() ? "" : ", ") + name;
-    return BadArgs("unknown command '" + r.cmd + "' (known: " + known + ")");
+  const Command* cmd = nullptr;
+  std::string known;
+  for (const auto& c : Commands()) {
+    if (r.cmd == c.name) cmd = &c;
+    known += (known.empty() ? "" : ", ") + std::string(c.name);
   }
-  if (!it->second) {
-    if (r.cmd == "hello")
-      return Reply::Ok({{"process", "spamwall-controld"}, {"protocol", proto::kProtocolVersion}, {"pid", getpid()},
-                        {"generation", Counters().generation}});
-    if (r.cmd == "stats") return Stats();
-    if (r.cmd == "audit.tail") return AuditTail(r);
-    std::lock_guard<std::mutex> lock(mu_);
-    if (r.cmd == "policy.check") return PolicyCheck(r);
-    if (r.cmd == "policy.show") return PolicyShow();
-    if (r.cmd == "quarantine.list") return ListQuarantine();
-    return ListExemptions();
-  }
+  if (cmd == nullptr) return BadArgs("unknown command '" + r.cmd + "' (known: " + known + ")");
+  json changes = json::object();
+  if (cmd->kind == kReadsNoState) return cmd->run(this, r, &changes);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cmd->kind == kReads) return cmd->run(this, r, &changes);
 
   // Mutating: one at a time, and every one audited, accepted or refused.
-  std::lock_guard<std::mutex> lock(mu_);
   pending_user_ = r.peer.user;
-  nlohmann::json changes = nlohmann::json::object();
   Reply reply;
   std::string why;
   // A change builds on the live generation: first learn whether the one in
@@ -86,13 +101,9 @@ Reply Controller::Handle(Request& r) {
                              (why.empty() ? std::string(" (the dataplane answers again; a few seconds)")
                                           : " (" + why + ")") +
                              ": no change until then; try again");
-  } else if (r.cmd == "policy.push") reply = PolicyPush(r, &changes);
-  else if (r.cmd == "policy.rollback") reply = PolicyRollback(r, &changes);
-  else if (r.cmd == "quarantine.add" || r.cmd == "quarantine.del")
-    reply = QuarantineAddDel(r, r.cmd == "quarantine.add", &changes);
-  else if (r.cmd == "exempt.add" || r.cmd == "exempt.del")
-    reply = ExemptAddDel(r, r.cmd == "exempt.add", &changes);
-  else reply = ModeSet(r, &changes);
+  } else {
+    reply = cmd->run(this, r, &changes);
+  }
 
   AuditRecord rec;
   rec.time = std::chrono::system_clock::now();
@@ -239,7 +250,7 @@ Reply Controller::PolicyShow() {
                         {"dataplane_socket", link_->path()}};
   nlohmann::json reply;
   std::string error;
-  if (link_->Call("policy.show", nlohmann::json::object(), &reply, &error) && reply.value("ok", false))
+  if (link_->Call(api::dp::kPolicyShow, nlohmann::json::object(), &reply, &error) && reply.value("ok", false))
     res["dataplane"] = reply["result"];
   else
     res["dataplane_error"] = error.empty() ? proto::ReplyError(reply) : error;
@@ -249,7 +260,7 @@ Reply Controller::PolicyShow() {
 Reply Controller::Stats() {
   nlohmann::json reply;
   std::string error;
-  if (!link_->Call("stats", nlohmann::json::object(), &reply, &error))
+  if (!link_->Call(api::dp::kStats, nlohmann::json::object(), &reply, &error))
     return Reply::Error(proto::kUnavailable, error);
   if (!reply.value("ok", false))
     return Reply::Error(proto::kInternal, "the dataplane answered stats with: " + proto::ReplyError(reply));

@@ -11,6 +11,7 @@
 #include "control/policy/policy_snapshot.h"
 #include "dataplane/core/policy_image.h"
 #include "dataplane/core/sealed_memfd.h"
+#include "ipc/api/dataplane_api.h"
 #include "ipc/wire.h"
 
 namespace spamwall::controld {
@@ -235,14 +236,16 @@ uint64_t Controller::NextGeneration() const { return last_generation_ + 1; }
 
 bool Controller::AskDataplane(DataplaneState* st, std::string* error) {
   nlohmann::json reply;
-  if (!link_->Call("hello", nlohmann::json::object(), &reply, error)) return false;
-  if (!reply.value("ok", false) || !reply["result"].is_object()) {
-    *error = "the dataplane answered hello with: " + proto::ReplyError(reply);
+  if (!link_->Call(api::dp::kHello, nlohmann::json::object(), &reply, error)) return false;
+  api::DataplaneHello h;
+  std::string why;
+  if (!reply.value("ok", false) || !api::DataplaneHello::FromJson(reply["result"], &h, &why)) {
+    *error = "the dataplane answered hello with: " + (why.empty() ? proto::ReplyError(reply) : why);
     return false;
   }
-  st->generation = reply["result"].value("generation", uint64_t{0});
-  st->digest = reply["result"].value("digest", "");
-  st->pid = reply["result"].value("pid", int64_t{0});
+  st->generation = h.generation;
+  st->digest = h.digest;
+  st->pid = h.pid;
   last_generation_ = std::max(last_generation_, st->generation);
   return true;
 }
@@ -314,10 +317,9 @@ bool Controller::Commit(PolicyRecord rec, const CompiledPolicy& compiled, const 
   UniqueFd image(fd);
   const std::string request_id = NewRequestId(gen);
   nlohmann::json reply;
-  DataplaneLink::Delivery d = link_->CallOnce(
-      "policy.load",
-      {{"generation", gen}, {"origin", origin}, {"request_id", request_id}, {"digest", rec.digest}},
-      &reply, &error, image.get());
+  const api::PolicyLoadArgs load{gen, origin, request_id, rec.digest};
+  DataplaneLink::Delivery d =
+      link_->CallOnce(api::dp::kPolicyLoad, load.ToJson(), &reply, &error, image.get());
   if (d == DataplaneLink::Delivery::kNotDelivered) {
     store_.Remove(gen);
     counters_.pushes["unavailable"]++;
@@ -357,13 +359,10 @@ bool Controller::Resend(const PolicyRecord& rec, std::string* error) {
   if (fd < 0) return false;
   UniqueFd image(fd);
   nlohmann::json reply;
-  DataplaneLink::Delivery d = link_->CallOnce(
-      "policy.load",
-      {{"generation", rec.generation},
-       {"origin", "spamwall-controld re-push: " + rec.source},
-       {"request_id", NewRequestId(rec.generation)},
-       {"digest", rec.digest}},
-      &reply, error, image.get());
+  const api::PolicyLoadArgs load{rec.generation, "spamwall-controld re-push: " + rec.source,
+                                 NewRequestId(rec.generation), rec.digest};
+  DataplaneLink::Delivery d =
+      link_->CallOnce(api::dp::kPolicyLoad, load.ToJson(), &reply, error, image.get());
   if (d != DataplaneLink::Delivery::kAnswered) return false;
   if (!reply.value("ok", false)) {
     *error = proto::ReplyError(reply);

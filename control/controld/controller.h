@@ -126,7 +126,17 @@ class Controller {
   // not answer.
   bool Reconcile(std::string* error);
 
-  // Commands (mu_ held by Handle for the mutating ones).
+  // The dispatch table (commands.cc): how each command runs.
+  enum Kind { kReadsNoState, kReads, kMutates };  // kReads: under mu_; kMutates: also audited
+  struct Command {
+    const char* name;
+    Kind kind;
+    proto::Reply (*run)(Controller*, proto::Request&, nlohmann::json* changes);
+  };
+  static const std::vector<Command>& Commands();
+
+  // Commands (mu_ held by Handle for the kReads and kMutates ones).
+  proto::Reply Hello();
   proto::Reply PolicyCheck(const proto::Request& r);
   proto::Reply PolicyPush(const proto::Request& r, nlohmann::json* changes);
   proto::Reply PolicyRollback(const proto::Request& r, nlohmann::json* changes);

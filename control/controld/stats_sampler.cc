@@ -1,5 +1,7 @@
 #include "control/controld/stats_sampler.h"
 
+#include "ipc/api/dataplane_api.h"
+
 namespace spamwall::controld {
 
 namespace {
@@ -46,7 +48,7 @@ StatsSample StatsSampler::Last() const {
 void StatsSampler::SampleOnce() {
   nlohmann::json reply;
   std::string error;
-  bool answered = link_->Call("stats", nlohmann::json::object(), &reply, &error);
+  bool answered = link_->Call(api::dp::kStats, nlohmann::json::object(), &reply, &error);
   const bool reconnected = link_->TakeReconnected();
   if (on_connect_) on_connect_(reconnected);
   double t = Now();

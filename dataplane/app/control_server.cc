@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "ipc/api/dataplane_api.h"
 #include "ipc/api/summary_json.h"
 #include "dataplane/app/stats.h"
 #include "dataplane/core/policy_image.h"
@@ -71,32 +72,51 @@ void DataplaneControl::Stop() {
   path_.clear();
 }
 
+// The one dispatch: each command once, with its handler; the refusal of an
+// unknown one lists them from here.
+const std::vector<DataplaneControl::Command>& DataplaneControl::Commands() {
+  static const std::vector<Command> table = {
+      {api::dp::kHello, &DataplaneControl::Hello},
+      {api::dp::kPolicyLoad, &DataplaneControl::LoadPolicy},
+      {api::dp::kPolicyShow, &DataplaneControl::ShowPolicy},
+      {api::dp::kStats, &DataplaneControl::Stats},
+  };
+  return table;
+}
+
 proto::Reply DataplaneControl::Handle(proto::Request& req) {
-  using proto::Reply;
-  if (req.cmd == "hello") {
-    return ctx_.publisher->WithCurrent([&](const LivePolicy& l) {
-      return Reply::Ok({{"process", "spamwall-dataplane"},
-                        {"protocol", proto::kProtocolVersion},
-                        {"pid", getpid()},
-                        {"generation", l.policy->generation},
-                        {"digest", l.digest},
-                        {"safe_state", !l.safe_state.empty()},
-                        {"workers", ctx_.workers}});
-    });
+  std::string known;
+  for (const auto& c : Commands()) {
+    if (req.cmd == c.name) return (this->*c.handler)(req);
+    known += (known.empty() ? "" : ", ") + std::string(c.name);
   }
-  if (req.cmd == "policy.load") return LoadPolicy(req);
-  if (req.cmd == "policy.show")
-    return Reply::Ok(ctx_.publisher->WithCurrent([](const LivePolicy& l) { return LivePolicyJson(l); }));
-  if (req.cmd == "stats") {
-    nlohmann::json s = ctx_.stats();
-    AddGenerations(ctx_.publisher, &s);
-    s["time"] = std::chrono::duration<double>(
-                    std::chrono::system_clock::now().time_since_epoch()).count();
-    return Reply::Ok(std::move(s));
-  }
-  return Reply::Error(proto::kBadRequest,
-                      "unknown command '" + req.cmd +
-                          "' (the dataplane answers hello, policy.load, policy.show, stats)");
+  return proto::Reply::Error(proto::kBadRequest,
+                             "unknown command '" + req.cmd + "' (the dataplane answers " + known + ")");
+}
+
+proto::Reply DataplaneControl::Hello(proto::Request&) {
+  return ctx_.publisher->WithCurrent([&](const LivePolicy& l) {
+    api::DataplaneHello h;
+    h.process = "spamwall-dataplane";
+    h.protocol = proto::kProtocolVersion;
+    h.pid = getpid();
+    h.generation = l.policy->generation;
+    h.digest = l.digest;
+    h.safe_state = !l.safe_state.empty();
+    h.workers = ctx_.workers;
+    return proto::Reply::Ok(h.ToJson());
+  });
+}
+
+proto::Reply DataplaneControl::ShowPolicy(proto::Request&) {
+  return proto::Reply::Ok(ctx_.publisher->WithCurrent([](const LivePolicy& l) { return LivePolicyJson(l); }));
+}
+
+proto::Reply DataplaneControl::Stats(proto::Request&) {
+  nlohmann::json s = ctx_.stats();
+  AddGenerations(ctx_.publisher, &s);
+  s["time"] = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return proto::Reply::Ok(std::move(s));
 }
 
 // Loads are idempotent and generations only grow: a load that names the live
@@ -106,20 +126,17 @@ proto::Reply DataplaneControl::Handle(proto::Request& req) {
 // an older policy back under a lower number.
 proto::Reply DataplaneControl::LoadPolicy(proto::Request& req) {
   using proto::Reply;
-  const nlohmann::json& g = req.args.contains("generation") ? req.args["generation"] : nullptr;
-  if (!g.is_number_unsigned() || g.get<uint64_t>() == 0)
-    return Reply::Error(proto::kBadRequest, "policy.load needs \"generation\": a number above 0");
-  for (const char* k : {"origin", "request_id", "digest"})
-    if (req.args.contains(k) && !req.args[k].is_string())
-      return Reply::Error(proto::kBadRequest, std::string("policy.load: \"") + k + "\" must be a string");
+  api::PolicyLoadArgs args;
+  std::string bad;
+  if (!api::PolicyLoadArgs::FromJson(req.args, &args, &bad)) return Reply::Error(proto::kBadRequest, bad);
   if (!req.fd.valid())
     return Reply::Error(proto::kBadRequest,
                         "policy.load needs the policy image attached (a sealed memfd)");
-  const uint64_t generation = g.get<uint64_t>();
-  LiveIdentity id(req.args.value("origin", ""));
+  const uint64_t generation = args.generation;
+  LiveIdentity id(args.origin);
   if (id.origin.empty()) id.origin = req.peer.ToString();
-  id.request_id = req.args.value("request_id", "");
-  const std::string named_digest = req.args.value("digest", "");
+  id.request_id = args.request_id;
+  const std::string named_digest = args.digest;
 
   std::lock_guard<std::mutex> one_load(load_mu_);
   struct Live {

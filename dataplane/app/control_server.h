@@ -7,6 +7,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -27,8 +28,17 @@ class DataplaneControl {
   void Stop();
 
  private:
+  using Handler = proto::Reply (DataplaneControl::*)(proto::Request&);
+  struct Command {
+    const char* name;
+    Handler handler;
+  };
+  static const std::vector<Command>& Commands();
   proto::Reply Handle(proto::Request& req);
+  proto::Reply Hello(proto::Request& req);
   proto::Reply LoadPolicy(proto::Request& req);
+  proto::Reply ShowPolicy(proto::Request& req);
+  proto::Reply Stats(proto::Request& req);
 
   Context ctx_;
   std::mutex load_mu_;  // one load at a time: the generation check and the publish are one step

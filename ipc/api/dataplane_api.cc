@@ -1,0 +1,77 @@
+#include "ipc/api/dataplane_api.h"
+
+namespace spamwall::api {
+
+namespace {
+
+// Each reads j[key] into *out when present with the right type; a present
+// key of another type is an error naming it.
+bool Str(const nlohmann::json& j, const char* key, std::string* out, std::string* error) {
+  if (!j.contains(key)) return true;
+  if (!j[key].is_string()) {
+    *error = std::string("\"") + key + "\" must be a string";
+    return false;
+  }
+  *out = j[key].get<std::string>();
+  return true;
+}
+
+template <typename T>
+bool Unsigned(const nlohmann::json& j, const char* key, T* out, std::string* error) {
+  if (!j.contains(key)) return true;
+  if (!j[key].is_number_unsigned()) {
+    *error = std::string("\"") + key + "\" must be a number 0 or above";
+    return false;
+  }
+  *out = j[key].get<T>();
+  return true;
+}
+
+}  // namespace
+
+nlohmann::json PolicyLoadArgs::ToJson() const {
+  return {{"generation", generation}, {"origin", origin}, {"request_id", request_id}, {"digest", digest}};
+}
+
+bool PolicyLoadArgs::FromJson(const nlohmann::json& j, PolicyLoadArgs* out, std::string* error) {
+  *out = PolicyLoadArgs{};
+  if (!j.is_object() || !j.contains("generation") || !j["generation"].is_number_unsigned() ||
+      j["generation"].get<uint64_t>() == 0) {
+    *error = "policy.load needs \"generation\": a number above 0";
+    return false;
+  }
+  out->generation = j["generation"].get<uint64_t>();
+  std::string why;
+  if (!Str(j, "origin", &out->origin, &why) || !Str(j, "request_id", &out->request_id, &why) ||
+      !Str(j, "digest", &out->digest, &why)) {
+    *error = "policy.load: " + why;
+    return false;
+  }
+  return true;
+}
+
+nlohmann::json DataplaneHello::ToJson() const {
+  return {{"process", process},       {"protocol", protocol},     {"pid", pid},
+          {"generation", generation}, {"digest", digest},         {"safe_state", safe_state},
+          {"workers", workers}};
+}
+
+bool DataplaneHello::FromJson(const nlohmann::json& j, DataplaneHello* out, std::string* error) {
+  *out = DataplaneHello{};
+  if (!j.is_object()) {
+    *error = "hello: the answer is not an object";
+    return false;
+  }
+  std::string why;
+  if (!Str(j, "process", &out->process, &why) || !Unsigned(j, "protocol", &out->protocol, &why) ||
+      !Unsigned(j, "generation", &out->generation, &why) || !Str(j, "digest", &out->digest, &why) ||
+      !Unsigned(j, "workers", &out->workers, &why)) {
+    *error = "hello: " + why;
+    return false;
+  }
+  if (j.contains("pid") && j["pid"].is_number_integer()) out->pid = j["pid"].get<int64_t>();
+  if (j.contains("safe_state") && j["safe_state"].is_boolean()) out->safe_state = j["safe_state"].get<bool>();
+  return true;
+}
+
+}  // namespace spamwall::api
