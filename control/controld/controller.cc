@@ -87,7 +87,13 @@ std::optional<PolicyRecord> Controller::LoadRecord(uint64_t gen, std::string* er
     if (x.type == static_cast<uint32_t>(ImageSectionType::kControldRecord)) {
       nlohmann::json j = nlohmann::json::parse(x.bytes, nullptr, false);
       std::string why;
-      if (!j.is_object() || !j.contains("overlay") || !OverlayFromJson(j["overlay"], &rec.overlay, &why)) {
+      bool ok = false;
+      try {
+        ok = j.is_object() && j.contains("overlay") && OverlayFromJson(j["overlay"], &rec.overlay, &why);
+      } catch (const std::exception& e) {
+        why = e.what();
+      }
+      if (!ok) {
         *error = where + "controld record: " + (why.empty() ? "not a JSON object with an overlay" : why);
         return std::nullopt;
       }
@@ -121,24 +127,28 @@ std::optional<PolicyRecord> Controller::LoadRecord(uint64_t gen, std::string* er
 }
 
 bool Controller::Init(std::string* error) {
+  std::lock_guard<std::mutex> lock(mu_);
   gid_t gid;
   if (!cfg_.socket_group.empty() && proto::LookupGroup(cfg_.socket_group, &gid)) group_ = gid;
+  // A bad file in the state directory is a warning, never a dead control
+  // plane: the counter is also the highest saved generation.
+  auto warn = [&](const std::string& w) {
+    start_warnings_.push_back(w);
+    Log("warning: " + w);
+  };
   std::string read_error;
   if (auto g = ReadWholeFile(cfg_.state_dir + "/generation", &read_error)) {
     try {
       last_generation_ = std::stoull(*g);
     } catch (const std::exception&) {
-      *error = cfg_.state_dir + "/generation: not a number";
-      return false;
+      warn(cfg_.state_dir + "/generation: not a number; counting on from the saved generations");
     }
   } else if (!read_error.empty()) {
-    *error = read_error;
-    return false;
+    warn(read_error);
   }
   if (!store_.Open(error)) return false;
   for (uint64_t g : store_.List()) last_generation_ = std::max(last_generation_, g);
 
-  std::lock_guard<std::mutex> lock(mu_);
   // Running configuration first: what controld last had accepted.
   for (const char* name : {"live", "previous"}) {
     std::optional<uint64_t> gen = store_.Pointer(name);
@@ -146,9 +156,8 @@ bool Controller::Init(std::string* error) {
     std::string why;
     std::optional<PolicyRecord> rec = LoadRecord(*gen, &why);
     if (!rec) {
-      start_warnings_.push_back(std::string("state_dir/") + name + " (generation " +
-                                std::to_string(*gen) + ") not usable: " + why);
-      Log(start_warnings_.back());
+      warn(std::string("state_dir/") + name + " (generation " + std::to_string(*gen) +
+           ") not usable: " + why);
       continue;
     }
     (std::string(name) == "live" ? current_ : previous_) = std::move(rec);
@@ -165,24 +174,33 @@ bool Controller::Init(std::string* error) {
         store_.ImagePath(current_->generation) + " (the boot file is for a first install only)");
   } else {
     // First install: the startup configuration.
-    if (!LoadOverlay(OverlayPath(), &overlay_, error)) return false;
+    std::string why;
+    bool loaded = false;
+    try {
+      loaded = LoadOverlay(OverlayPath(), &overlay_, &why);
+    } catch (const std::exception& e) {  // a hand-edited file of the wrong shape
+      why = OverlayPath() + ": " + e.what();
+    }
+    if (!loaded) {
+      const std::string kept = OverlayPath() + ".refused";
+      rename(OverlayPath().c_str(), kept.c_str());
+      overlay_ = Overlay{};
+      warn(why + "; starting with an empty overlay (the file is kept as " + kept + ")");
+    }
     if (!cfg_.policy.empty()) {
       Diagnostics diag;
       std::optional<Policy> file = LoadPolicyFile(cfg_.policy, &diag);
       Built built;
       Reply refusal;
       if (!file) {
-        start_warnings_.push_back("boot policy " + cfg_.policy + " " + RefusalMessage(ErrorLines(diag)));
+        warn("boot policy " + cfg_.policy + " " + RefusalMessage(ErrorLines(diag)));
       } else if (!Build(*file, overlay_, cfg_.policy, &built, &refusal)) {
-        start_warnings_.push_back("boot policy " + cfg_.policy + " " + refusal.message);
+        warn("boot policy " + cfg_.policy + " " + refusal.message);
       } else {
         built.record.pushed_by = "spamwall-controld (start)";
         first_ = std::move(built);
       }
-      if (!first_) {
-        Log("warning: " + start_warnings_.back());
-        Log("no policy until one is pushed (spamwallctl policy push FILE)");
-      }
+      if (!first_) Log("no policy until one is pushed (spamwallctl policy push FILE)");
     }
   }
   std::string why;
