@@ -13,7 +13,9 @@ static_assert(std::is_trivially_copyable_v<PortEntry>);
 
 class Writer {
  public:
-  void Raw(const void* p, size_t n) { out_.append(static_cast<const char*>(p), n); }
+  void Raw(const void* p, size_t n) {
+    if (n) out_.append(static_cast<const char*>(p), n);  // an empty vector's data() may be null
+  }
   template <typename T>
   void Pod(const T& v) { Raw(&v, sizeof v); }
   void Str(const std::string& s) {
@@ -36,7 +38,7 @@ class Reader {
   explicit Reader(const std::string& b) : b_(b) {}
   bool Raw(void* p, size_t n) {
     if (n > b_.size() - at_) return false;
-    std::memcpy(p, b_.data() + at_, n);
+    if (n) std::memcpy(p, b_.data() + at_, n);
     at_ += n;
     return true;
   }
