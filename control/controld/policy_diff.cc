@@ -52,9 +52,11 @@ nlohmann::json Counts(const std::vector<T>& now, const std::vector<T>& then) {
 
 std::shared_ptr<const PolicyKeys> KeysOf(const Policy& p) {
   auto k = std::make_shared<PolicyKeys>();
-  const std::vector<PrefixEntry>* lists[6] = {&p.consumer,   &p.business,          &p.internal,
-                                              &p.mx_servers, &p.authorized_relays, &p.quarantine};
-  for (int i = 0; i < 6; i++) k->prefixes[i] = PrefixKeys(*lists[i]);
+  // In the order of api::kDiffLists.
+  const std::vector<PrefixEntry>* lists[] = {&p.consumer,   &p.business,          &p.internal,
+                                             &p.mx_servers, &p.authorized_relays, &p.quarantine};
+  static_assert(std::size(lists) == api::kDiffPrefixLists);
+  for (size_t i = 0; i < api::kDiffPrefixLists; i++) k->prefixes[i] = PrefixKeys(*lists[i]);
   for (const auto& e : p.exemptions)
     k->other[0].push_back(FormatPrefix(e.prefix) + " " + e.owner + " " + e.expires_text);
   SortUnique(&k->other[0]);
@@ -68,9 +70,11 @@ nlohmann::json PolicyDiff(const PolicyKeys* current, const PolicyKeys& next) {
   static const PolicyKeys kNone;
   const PolicyKeys& now = current ? *current : kNone;
   nlohmann::json d = nlohmann::json::object();
-  // kDiffLists: the six prefix lists, then exemptions and the two port lists.
-  for (int i = 0; i < 6; i++) d[kDiffLists[i]] = Counts(now.prefixes[i], next.prefixes[i]);
-  for (int i = 0; i < 3; i++) d[kDiffLists[6 + i]] = Counts(now.other[i], next.other[i]);
+  // api::kDiffLists: the prefix lists, then exemptions and the two port lists.
+  for (size_t i = 0; i < api::kDiffPrefixLists; i++)
+    d[api::kDiffLists[i]] = Counts(now.prefixes[i], next.prefixes[i]);
+  for (size_t i = 0; i < now.other.size(); i++)
+    d[api::kDiffLists[api::kDiffPrefixLists + i]] = Counts(now.other[i], next.other[i]);
   d["mode"] = {{"current", current ? nlohmann::json(now.mode) : nlohmann::json(nullptr)},
                {"new", next.mode}};
   return d;
@@ -82,7 +86,7 @@ nlohmann::json PolicyDiff(const Policy* current, const Policy& next) {
 
 nlohmann::json ChangedLists(const nlohmann::json& diff) {
   nlohmann::json c = nlohmann::json::object();
-  for (const char* list : kDiffLists) {
+  for (const char* list : api::kDiffLists) {
     if (!diff.contains(list)) continue;
     const auto& e = diff[list];
     if (e.value("added", 0) || e.value("removed", 0))

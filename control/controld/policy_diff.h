@@ -13,13 +13,9 @@
 #include <nlohmann/json.hpp>
 
 #include "control/policy/policy.h"
+#include "ipc/api/policy_lists.h"
 
 namespace spamwall::controld {
-
-// The lists in the order they are shown.
-inline constexpr const char* kDiffLists[] = {
-    "consumer", "business", "internal", "mx_servers", "authorized_relays",
-    "quarantine", "exemptions", "smtp_ports", "submission_ports"};
 
 // A policy's entries as sorted, unique keys per list (prefixes stay binary:
 // a 1M-prefix diff is a sort of plain values). Made once per compiled policy
@@ -31,15 +27,17 @@ struct PolicyKeys {
     bool operator<(const Prefix& o) const { return std::memcmp(bytes.data(), o.bytes.data(), 18) < 0; }
     bool operator==(const Prefix& o) const { return std::memcmp(bytes.data(), o.bytes.data(), 18) == 0; }
   };
-  std::array<std::vector<Prefix>, 6> prefixes;   // the six prefix lists of kDiffLists
-  std::array<std::vector<std::string>, 3> other;  // exemptions, smtp_ports, submission_ports
+  // api::kDiffLists in order: its prefix lists, then the others (exemptions,
+  // smtp_ports, submission_ports).
+  std::array<std::vector<Prefix>, api::kDiffPrefixLists> prefixes;
+  std::array<std::vector<std::string>, api::kDiffListCount - api::kDiffPrefixLists> other;
   std::string mode;
 };
 std::shared_ptr<const PolicyKeys> KeysOf(const Policy& p);
 
 // {"consumer": {"current": N, "new": N, "added": N, "removed": N}, ...} for
-// every list, plus "mode": {"current", "new"}. `current` may be null (nothing
-// loaded yet: every entry is added).
+// every list of api::kDiffLists, plus "mode": {"current", "new"}. `current`
+// may be null (nothing loaded yet: every entry is added).
 nlohmann::json PolicyDiff(const Policy* current, const Policy& next);
 nlohmann::json PolicyDiff(const PolicyKeys* current, const PolicyKeys& next);
 

@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include "control/controld/policy_diff.h"
 #include "control/ctl/table.h"
+#include "ipc/api/policy_lists.h"
 
 namespace spamwall::ctl {
 
@@ -56,7 +56,7 @@ std::string Check(const json& r) {
   out += Lines("warnings", r.value("warnings", json::array()));
   const json& d = r["diff"];
   Table t({"list", "current", "new", "added", "removed"});
-  for (const char* l : controld::kDiffLists)
+  for (const char* l : api::kDiffLists)
     if (d.contains(l)) t.Add({l, Get(d[l], "current"), Get(d[l], "new"), Get(d[l], "added"), Get(d[l], "removed")});
   out += "what a push would change:\n" + t.Render();
   if (d.contains("mode")) out += "  mode: " + Get(d["mode"], "current") + " -> " + Get(d["mode"], "new") + "\n";
