@@ -10,6 +10,13 @@ bool Numeric(const std::string& s) {
 }
 }  // namespace
 
+void Table::Add(std::vector<std::string> row) {
+  for (auto& cell : row)
+    for (char& c : cell)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  rows_.push_back(std::move(row));
+}
+
 std::string Table::Render(int indent) const {
   std::vector<size_t> width;
   for (const auto& r : rows_)

@@ -10,7 +10,9 @@ namespace spamwall::ctl {
 class Table {
  public:
   explicit Table(std::vector<std::string> header) : rows_{std::move(header)} {}
-  void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  // A cell's line breaks and other control characters become spaces (a
+  // multi-line message stays on its row).
+  void Add(std::vector<std::string> row);
   bool empty() const { return rows_.size() == 1; }
   // Each line indented by `indent` spaces.
   std::string Render(int indent = 2) const;
