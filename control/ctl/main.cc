@@ -1,10 +1,13 @@
 // spamwallctl: the operator's command line for spamwall-controld. Each
 // command is one request on controld's socket; the reply is printed as a
-// table (or as JSON with -j), errors as one clear line on stderr.
+// table (or as JSON with -j), errors as one clear line on stderr (and with
+// -j also as {"error": {"code", "message"}} on stdout), the same for every
+// command and every kind of failure (docs/control-protocol.md).
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <string_view>
 
 #include "control/ctl/output.h"
 #include "ipc/client.h"
@@ -25,12 +28,59 @@ std::string DefaultSocket() {
 
 std::string Absolute(const std::string& p) { return std::filesystem::absolute(p).lexically_normal().string(); }
 
+// A failure, reported one way whatever the command: "spamwallctl: MESSAGE" on
+// stderr (a refused policy: one problem per line after the first), and with
+// -j {"error": {"code", "message", ...}} (plus `extra`'s keys) on stdout.
+// code: controld's error code, or "usage" / "unreachable" (spamwallctl's own).
+int Fail(bool as_json, int exit_code, json error, const json& extra = json::object()) {
+  if (!error.is_object()) error = json::object();
+  if (!error.contains("code") || !error["code"].is_string()) error["code"] = "internal";
+  if (!error.contains("message") || !error["message"].is_string()) error["message"] = "malformed error reply";
+  if (as_json) {
+    json out = extra;
+    out["error"] = error;
+    std::cout << out.dump(2) << "\n";
+  }
+  std::cerr << "spamwallctl: " << error["message"].get<std::string>() << "\n";
+  return exit_code;
+}
+
+// -j anywhere before "--" (known before the parse, so a usage error is
+// answered in JSON as well).
+bool WantsJson(int argc, char** argv) {
+  for (int i = 1; i < argc; i++) {
+    std::string_view a = argv[i];
+    if (a == "--") break;
+    if (a == "-j" || a == "--json") return true;
+  }
+  return false;
+}
+
+// "policy push": the subcommands parsed so far.
+std::string CommandPath(const CLI::App* app) {
+  std::string path;
+  for (const CLI::App* a = app; a;) {
+    auto subs = a->get_subcommands();
+    a = subs.empty() ? nullptr : subs.front();
+    if (a) path += " " + a->get_name();
+  }
+  return path;
+}
+
+// The bool at j[k], false when missing or of another type.
+bool Flag(const json& j, const char* k) {
+  auto it = j.find(k);
+  return j.is_object() && it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"spamwallctl: operate spamwall through spamwall-controld."};
   app.footer(kExitCodes);
   app.require_subcommand(1);
+  // -j, -s and --timeout also after the command (`spamwallctl stats -j`).
+  app.fallthrough();
   std::string socket = DefaultSocket();
   bool as_json = false;
   double timeout_s = 60;
@@ -90,34 +140,44 @@ int main(int argc, char** argv) {
   audit->add_option("N", n, "records")->check(CLI::Range(1, 100000));
   audit->callback([&] { cmd = "audit.tail"; args = {{"n", n}}; });
 
+  const bool json_wanted = WantsJson(argc, argv);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? kOk : kUsage;
+    if (e.get_exit_code() == 0) return app.exit(e) == 0 ? kOk : kUsage;  // --help
+    const std::string sub = CommandPath(&app);
+    return Fail(json_wanted || as_json, kUsage,
+                {{"code", "usage"},
+                 {"message", std::string(e.what()) + " (spamwallctl" + sub + " --help)"}});
   }
 
   spamwall::proto::Client client;
   std::string error;
   json reply;
-  if (!client.Connect(socket, timeout_s, &error) || !client.Call(cmd, args, &reply, &error)) {
-    std::cerr << "spamwallctl: cannot reach spamwall-controld at " << socket << ": " << error << "\n";
-    return kUnreachable;
+  if (!client.Connect(socket, timeout_s, &error) || !client.Call(cmd, args, &reply, &error))
+    return Fail(as_json, kUnreachable,
+                {{"code", "unreachable"},
+                 {"message", "cannot reach spamwall-controld at " + socket + ": " + error}});
+  if (!Flag(reply, "ok")) {
+    json err = reply.is_object() && reply.contains("error") ? reply["error"] : json::object();
+    if (!err.is_object() || !err.contains("message"))
+      err = {{"code", "internal"}, {"message", "malformed reply: " + reply.dump()}};
+    return Fail(as_json, kRefused, err);
   }
-  if (!reply.value("ok", false)) {
-    const json err = reply.value("error", json::object());
-    if (as_json) std::cout << json{{"error", err}}.dump(2) << "\n";
-    std::cerr << "spamwallctl: " << spamwall::proto::ReplyError(reply) << "\n";
-    return kRefused;
+  const json result = reply.is_object() && reply.contains("result") ? reply["result"] : json(nullptr);
+  // A check that found errors is an answer, but the policy is refused: the
+  // same failure as a refused push (with -j, the check's answer rides along).
+  if (cmd == "policy.check" && !Flag(result, "valid")) {
+    std::string message = "policy refused:";
+    json lines = json::array();
+    if (result.is_object() && result.contains("errors") && result["errors"].is_array())
+      for (const auto& e : result["errors"]) {
+        lines.push_back(e.is_string() ? e.get<std::string>() : e.dump());
+        message += "\n" + lines.back().get<std::string>();
+      }
+    return Fail(as_json, kRefused, {{"code", "refused"}, {"message", message}, {"errors", lines}},
+                {{"result", result}});
   }
-  const json& result = reply["result"];
-  if (as_json) std::cout << result.dump(2) << "\n";
-  // A check that found errors is an answer, but the policy is refused.
-  if (cmd == "policy.check" && !result.value("valid", false)) {
-    std::cerr << "spamwallctl: policy refused:\n";
-    for (const auto& e : result.value("errors", json::array())) std::cerr << e.get<std::string>() << "\n";
-    return kRefused;
-  }
-  if (!as_json) std::cout << spamwall::ctl::FormatResult(cmd, result);
+  std::cout << (as_json ? result.dump(2) + "\n" : spamwall::ctl::FormatResult(cmd, result));
   return kOk;
 }
