@@ -3,9 +3,7 @@
 // the audit log, /metrics, and bad input refused while the dataplane forwards.
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,7 +17,6 @@
 #include "ipc/unix_socket.h"
 #include "ipc/wire.h"
 #include "tests/control/processes.h"
-#include "tests/control/stack.h"
 #include "tests/golden/run_dataplane.h"
 
 namespace spamwall::e2e {

@@ -4,22 +4,26 @@
 // processes killed mid-push, a broken file and no image, a stalled
 // dataplane, a full state file system) never losing, duplicating or
 // lowering a generation.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <fstream>
 #include <thread>
 
 #include "dataplane/core/policy_image.h"
 #include "ipc/client.h"
-#include "tests/control/stack.h"
+#include "tests/control/processes.h"
 
 namespace spamwall::e2e {
 namespace {
+
+using nlohmann::json;
 
 // The dataplane's own answer to `cmd` on its control socket.
 json Dataplane(Stack& s, const std::string& cmd) {

@@ -1,11 +1,15 @@
 // The end-to-end tests' names for the shared process helpers of
-// tests/golden/run_dataplane.h: long-running daemons and one-shot
-// spamwallctl runs with stdout and stderr apart.
+// tests/golden/run_dataplane.h: long-running daemons, one-shot spamwallctl
+// runs with stdout and stderr apart, and a whole stack (dataplane + controld
+// in their own directory) for the controld and spamwallctl tests.
 #ifndef SPAMWALL_TESTS_CONTROL_PROCESSES_H_
 #define SPAMWALL_TESTS_CONTROL_PROCESSES_H_
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "tests/golden/run_dataplane.h"
 
@@ -38,6 +42,50 @@ struct CtlResult {
   std::string out, err;
 };
 CtlResult RunCtl(const std::string& socket, const std::vector<std::string>& args);
+
+std::string Repo();  // the source tree ($SPAMWALL_SOURCE_DIR)
+int FreeTcpPort();   // a loopback port free a moment ago
+bool Contains(const std::string& s, const std::string& part);
+
+// The two policies a Stack writes, as p1.yaml (controld's boot policy: one
+// quarantined /32) and p2.yaml (two business prefixes, no quarantine).
+extern const char* const kPolicy1;
+extern const char* const kPolicy2;
+
+// A dataplane (live mode, net_null ports) and a controld (socket, state,
+// audit log, Prometheus on a free port) in their own directory.
+class Stack {
+ public:
+  Stack();
+  // controld.yaml with the boot policy `policy` (a name in the stack's
+  // directory) and state_dir `state` (default: the stack's state/).
+  void WriteConfig(const std::string& policy = "p1.yaml", const std::string& state = "");
+  // What the dataplane boots from (default: --policy examples/policy.yaml).
+  void SetDataplaneBoot(std::vector<std::string> args) { boot_ = std::move(args); }
+  bool StartDataplane();
+  bool StartControld();
+  bool Start() { return StartDataplane() && StartControld(); }
+
+  void Write(const std::string& name, const std::string& text);
+  CtlResult Ctl(const std::vector<std::string>& args) { return RunCtl(ctl(), args); }
+  // `spamwallctl -j ARGS`, expected to succeed, parsed.
+  nlohmann::json CtlJson(std::vector<std::string> args);
+  std::string Logs() const;
+
+  std::string path(const std::string& name) const { return dir_ / name; }
+  std::string ctl() const { return dir_ / "ctl.sock"; }
+  std::string dp() const { return dir_ / "dp.sock"; }
+  std::string audit() const { return dir_ / "audit.log"; }
+  int metrics_port() const { return metrics_port_; }
+  Process& controld() { return *controld_; }
+  Process& dataplane() { return *dataplane_; }
+
+ private:
+  golden::TempDir dir_;
+  int metrics_port_ = 0;
+  std::vector<std::string> boot_;
+  std::unique_ptr<Process> dataplane_, controld_;
+};
 
 }  // namespace spamwall::e2e
 
