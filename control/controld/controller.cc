@@ -310,10 +310,13 @@ bool Controller::Commit(PolicyRecord rec, const CompiledPolicy& compiled, const 
   std::vector<ImageExtraSection> extra = {
       {static_cast<uint32_t>(ImageSectionType::kControldRecord), 0, StoredRecordJson(rec).dump()},
       {static_cast<uint32_t>(ImageSectionType::kPolicyModel), 0, SerializePolicy(rec.file_policy)}};
-  std::vector<uint8_t> bytes = BuildPolicyImage(compiled, meta, extra);
-  rec.digest = PolicyImageDigest(bytes.data(), bytes.size());
+  // Written twice from the tables, section by section (no image-sized
+  // buffer, no zeroing pass): the file first, then the memfd; one layout,
+  // so the same bytes and digest.
+  const std::string path = store_.ImagePath(gen);
   // Saved first: a change that cannot be kept is not made.
-  if (!store_.Save(gen, bytes.data(), bytes.size(), &error) || !SaveCounter(gen, &error)) {
+  if (!WritePolicyImageFile(path, compiled, meta, extra, &rec.digest, &error) ||
+      !SaveCounter(gen, &error)) {
     store_.Remove(gen);
     counters_.pushes["unsaved"]++;
     *refusal = Reply::Error(proto::kInternal, "cannot save generation " + std::to_string(gen) +
@@ -324,9 +327,14 @@ bool Controller::Commit(PolicyRecord rec, const CompiledPolicy& compiled, const 
     return false;
   }
   last_generation_ = gen;
-  int fd = SealedMemfd("spamwall-generation", bytes.data(), bytes.size(), &error);
+  std::string memfd_digest;
+  int fd = CreatePolicyImageFd(compiled, meta, extra, &memfd_digest, &error);
   if (image_ms) *image_ms = MsSince(t0);
-  bytes = {};
+  if (fd >= 0 && memfd_digest != rec.digest) {
+    close(fd);
+    fd = -1;
+    error = "the memfd's digest " + memfd_digest + " is not the saved image's " + rec.digest;
+  }
   if (fd < 0) {
     store_.Remove(gen);
     *refusal = Reply::Error(proto::kInternal, "cannot build the policy image: " + error);
