@@ -46,18 +46,19 @@ std::vector<std::string> PrivateEalArgs(const std::string& program, bool verbose
           "0"};
 }
 
-rte_mempool* CreatePacketPool(const HwProfile& profile, unsigned ports, std::string* error) {
+rte_mempool* CreatePacketPool(const HwProfile& profile, unsigned ports, int socket, std::string* error) {
   unsigned per_port = static_cast<unsigned>(profile.rx_queues) * profile.rx_desc +
                       static_cast<unsigned>(profile.tx_queues) * profile.tx_desc;
   unsigned needed = ports * per_port + 4 * 64 * std::max(1u, rte_lcore_count()) + 1024;
   unsigned mbufs = std::max<unsigned>(profile.mempool_mbufs, needed);
   unsigned cache = std::min<unsigned>(profile.mempool_cache, RTE_MEMPOOL_CACHE_MAX_SIZE);
-  rte_mempool* pool = rte_pktmbuf_pool_create("spamwall_pkts", mbufs, cache, 0,
-                                              static_cast<uint16_t>(profile.mbuf_data_room),
-                                              static_cast<int>(rte_socket_id()));
+  const std::string name = "spamwall_pkts_s" + std::to_string(socket);
+  rte_mempool* pool = rte_pktmbuf_pool_create(name.c_str(), mbufs, cache, 0,
+                                              static_cast<uint16_t>(profile.mbuf_data_room), socket);
   if (pool == nullptr)
-    *error = "cannot create the packet mempool (" + std::to_string(mbufs) + " mbufs of " +
-             std::to_string(profile.mbuf_data_room) + " bytes): " + rte_strerror(rte_errno);
+    *error = "cannot create the packet mempool on socket " + std::to_string(socket) + " (" +
+             std::to_string(mbufs) + " mbufs of " + std::to_string(profile.mbuf_data_room) +
+             " bytes): " + rte_strerror(rte_errno);
   return pool;
 }
 

@@ -31,9 +31,10 @@ class EalSession {
 // offline mode and the tests use (README.md, "Offline mode").
 std::vector<std::string> PrivateEalArgs(const std::string& program, bool verbose);
 
-// One pool for every port, sized by the profile (at least enough for every
-// descriptor of every queue of `ports` ports plus bursts in flight).
-rte_mempool* CreatePacketPool(const HwProfile& profile, unsigned ports, std::string* error);
+// A packet pool on NUMA socket `socket` for `ports` ports, sized by the
+// profile (at least enough for every descriptor of every queue of those
+// ports plus bursts in flight).
+rte_mempool* CreatePacketPool(const HwProfile& profile, unsigned ports, int socket, std::string* error);
 
 }  // namespace spamwall
 

@@ -78,15 +78,15 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
                        std::to_string(ids.size()) + " ports");
   std::vector<uint16_t> all = ids;
   if (drop_port >= 0) all.push_back(static_cast<uint16_t>(drop_port));
-  rte_mempool* pool = CreatePacketPool(profile, static_cast<unsigned>(all.size()), &error);
-  if (pool == nullptr) return Fail(1, error);
+  PacketPools pools;
+  if (!CreatePacketPools(all, profile, &pools, &error)) return Fail(1, error);
   std::vector<std::string> roles;
   for (size_t i = 0; i < ids.size(); i++) roles.push_back(i % 2 ? "core" : "subscriber");
   if (drop_port >= 0) roles.push_back("drop-capture");
   RunInfo run;
   run.mode = "live";
   std::vector<PortGrant> grants;
-  if (!StartPorts(all, roles, profile, pool, true, &run.ports, &grants, &error))
+  if (!StartPorts(all, roles, profile, pools, true, &run.ports, &grants, &error))
     return Fail(1, error);
 
   std::atomic<bool> stop(false);
@@ -175,6 +175,12 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
     rte_eal_remote_launch(WorkerMain, slots[next].get(), lcore);
     std::fprintf(stderr, "worker %zu on lcore %u: ports %u<->%u queue %u\n", next, lcore,
                  slots[next]->cfg.port_a, slots[next]->cfg.port_b, slots[next]->cfg.queue);
+    for (uint16_t port : {slots[next]->cfg.port_a, slots[next]->cfg.port_b})
+      if (PortSocket(port) != static_cast<int>(rte_lcore_to_socket_id(lcore)))
+        std::fprintf(stderr,
+                     "warning: worker %zu runs on socket %u but port %u is on socket %d: every "
+                     "packet crosses the interconnect (give -l lcores of socket %d)\n",
+                     next, rte_lcore_to_socket_id(lcore), port, PortSocket(port), PortSocket(port));
     next++;
   }
 

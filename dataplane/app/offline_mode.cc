@@ -55,8 +55,8 @@ int RunOffline(const Options& o, const char* program, BootPolicy boot) {
   profile.driver = "net_pcap";
   profile.is_virtual = true;
   profile.mempool_mbufs = 4095;
-  rte_mempool* pool = CreatePacketPool(profile, static_cast<unsigned>(ids.size()), &error);
-  if (pool == nullptr) return Fail(1, error);
+  PacketPools pools;
+  if (!CreatePacketPools(ids, profile, &pools, &error)) return Fail(1, error);
   RunInfo run;
   run.mode = "offline";
   run.policy = policy.get();
@@ -66,7 +66,7 @@ int RunOffline(const Options& o, const char* program, BootPolicy boot) {
   if (!publisher.Init(std::move(policy), boot.generation, boot_id, 0, &error))
     return Fail(1, error);
   std::vector<PortGrant> grants;
-  if (!StartPorts(ids, {"subscriber", "core", "drop-capture"}, profile, pool, o.verbose, &run.ports,
+  if (!StartPorts(ids, {"subscriber", "core", "drop-capture"}, profile, pools, o.verbose, &run.ports,
                   &grants, &error))
     return Fail(1, error);
 

@@ -3,6 +3,7 @@
 #define SPAMWALL_DATAPLANE_APP_PORTS_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,21 @@ namespace spamwall {
 
 // SetupPort on each port; prints requested-vs-granted to stderr (every line
 // when verbose, else only warnings). Fills *info with names and roles.
+// The NUMA socket a port's device sits on (the EAL's own socket when the
+// device does not say, as virtual ones do not).
+int PortSocket(uint16_t port);
+
+// One packet mempool per socket that has ports, on that socket: a NIC DMAs
+// into memory next to it, and the worker that polls it should sit there too.
+struct PacketPools {
+  std::map<int, rte_mempool*> by_socket;
+  rte_mempool* For(uint16_t port) const { return by_socket.at(PortSocket(port)); }
+};
+bool CreatePacketPools(const std::vector<uint16_t>& ports, const HwProfile& profile,
+                       PacketPools* pools, std::string* error);
+
 bool StartPorts(const std::vector<uint16_t>& ports, const std::vector<std::string>& roles,
-                const HwProfile& profile, rte_mempool* pool, bool verbose,
+                const HwProfile& profile, const PacketPools& pools, bool verbose,
                 std::vector<PortInfo>* info, std::vector<PortGrant>* grants, std::string* error);
 
 // Stops and closes every port (net_pcap flushes its output files here).
