@@ -15,6 +15,7 @@
 
 #include "dataplane/app/control_server.h"
 #include "dataplane/app/eal_session.h"
+#include "dataplane/app/lcore_plan.h"
 #include "dataplane/app/live_policy.h"
 #include "dataplane/app/ports.h"
 #include "dataplane/app/run_support.h"
@@ -89,30 +90,39 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
   if (!StartPorts(all, roles, profile, pools, true, &run.ports, &grants, &error))
     return Fail(1, error);
 
+  // The lcore plan: which lcore runs which worker, and its RCU reader id.
+  LcorePlanInput want;
+  for (size_t pair = 0; pair < ids.size(); pair += 2)
+    want.pairs.push_back({ids[pair], ids[pair + 1],
+                          std::min({grants[pair].rx_queues, grants[pair + 1].rx_queues,
+                                    grants[pair].tx_queues, grants[pair + 1].tx_queues})});
+  unsigned lc;
+  RTE_LCORE_FOREACH_WORKER(lc) want.lcores.push_back(lc);
+  want.lcore_socket = [](unsigned l) { return static_cast<int>(rte_lcore_to_socket_id(l)); };
+  want.port_socket = [](uint16_t p) { return PortSocket(p); };
+  LcorePlan plan;
+  if (!BuildLcorePlan(want, &plan, &error)) {
+    StopPorts(run.ports);
+    return Fail(2, error);
+  }
+  std::fputs(plan.Describe().c_str(), stderr);
+
   std::atomic<bool> stop(false);
   std::vector<std::unique_ptr<WorkerSlot>> slots;
-  for (size_t pair = 0; pair < ids.size(); pair += 2) {
-    uint16_t queues = std::min({grants[pair].rx_queues, grants[pair + 1].rx_queues,
-                                grants[pair].tx_queues, grants[pair + 1].tx_queues});
-    for (uint16_t q = 0; q < queues; q++) {
-      auto slot = std::make_unique<WorkerSlot>();
-      slot->cfg.port_a = ids[pair];
-      slot->cfg.port_b = ids[pair + 1];
-      slot->cfg.queue = q;
-      slot->cfg.burst = profile.burst;
-      slot->cfg.stop = &stop;
-      slot->cfg.index = static_cast<unsigned>(slots.size());
-      slot->cfg.drop_port = drop_port;
-      slot->cfg.drop_queue = static_cast<uint16_t>(slots.size());
-      slots.push_back(std::move(slot));
-    }
-  }
-  if (rte_lcore_count() - 1 < slots.size()) {
-    StopPorts(run.ports);
-    return Fail(2, "need " + std::to_string(slots.size()) +
-                       " worker lcores (one per port pair and queue) besides the main lcore; "
-                       "EAL has " + std::to_string(rte_lcore_count() - 1) + " (give -l 0-" +
-                       std::to_string(slots.size()) + ")");
+  std::vector<unsigned> slot_lcores;
+  for (const LcoreRole& role : plan.roles) {
+    if (role.kind != LcoreRole::Kind::kWorker) continue;
+    auto slot = std::make_unique<WorkerSlot>();
+    slot->cfg.port_a = role.port_a;
+    slot->cfg.port_b = role.port_b;
+    slot->cfg.queue = role.queue;
+    slot->cfg.burst = profile.burst;
+    slot->cfg.stop = &stop;
+    slot->cfg.index = role.reader_id;
+    slot->cfg.drop_port = drop_port;
+    slot->cfg.drop_queue = static_cast<uint16_t>(role.worker_index);
+    slots.push_back(std::move(slot));
+    slot_lcores.push_back(role.lcore);
   }
   if (drop_port >= 0 && grants.back().tx_queues < slots.size()) {
     StopPorts(run.ports);
@@ -168,21 +178,7 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  size_t next = 0;
-  unsigned lcore;
-  RTE_LCORE_FOREACH_WORKER(lcore) {
-    if (next == slots.size()) break;
-    rte_eal_remote_launch(WorkerMain, slots[next].get(), lcore);
-    std::fprintf(stderr, "worker %zu on lcore %u: ports %u<->%u queue %u\n", next, lcore,
-                 slots[next]->cfg.port_a, slots[next]->cfg.port_b, slots[next]->cfg.queue);
-    for (uint16_t port : {slots[next]->cfg.port_a, slots[next]->cfg.port_b})
-      if (PortSocket(port) != static_cast<int>(rte_lcore_to_socket_id(lcore)))
-        std::fprintf(stderr,
-                     "warning: worker %zu runs on socket %u but port %u is on socket %d: every "
-                     "packet crosses the interconnect (give -l lcores of socket %d)\n",
-                     next, rte_lcore_to_socket_id(lcore), port, PortSocket(port), PortSocket(port));
-    next++;
-  }
+  for (size_t i = 0; i < slots.size(); i++) rte_eal_remote_launch(WorkerMain, slots[i].get(), slot_lcores[i]);
 
   uint64_t last_report = start, last_packets = 0;
   while (!g_stop.load()) {
