@@ -153,11 +153,12 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
   run.tsc_hz = hz;
   // The run so far, with the policy that is live now (held while read).
   auto stats_now = [&]() {
+    RunCounters counters = ReadCounters(&publisher, workers);
     return publisher.WithCurrent([&](const LivePolicy& live) {
       RunInfo now = run;
       now.policy = live.policy.get();
       now.elapsed_s = static_cast<double>(rte_get_tsc_cycles() - start) / hz;
-      nlohmann::json j = StatsJson(now, workers);
+      nlohmann::json j = StatsJson(now, counters);
       j["uptime_s"] = now.elapsed_s;
       j["safe_state"] = !live.safe_state.empty();
       if (!live.safe_state.empty()) j["safe_state_reason"] = live.safe_state;
@@ -187,7 +188,7 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
     double elapsed = static_cast<double>(now - start) / hz;
     if (o.duration_s > 0 && elapsed >= o.duration_s) break;
     if (static_cast<double>(now - last_report) / hz >= o.stats_interval_s) {
-      WorkerCounters sum = SumCounters(workers);
+      GenerationCounters sum = publisher.LifetimeTotals(0).all;
       double dt = static_cast<double>(now - last_report) / hz;
       uint64_t dropped = 0;
       for (int r = 1; r < SW_REASON_COUNT; r++) dropped += sum.dropped[r];
@@ -211,13 +212,14 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
   StopPorts(run.ports);
   const LivePolicy* last = publisher.live()->load();
   run.policy = last->policy.get();
+  const RunCounters counters = ReadCounters(&publisher, workers);
   if (!o.stats_json.empty()) {
-    nlohmann::json j = StatsJson(run, workers);
+    nlohmann::json j = StatsJson(run, counters);
     AddGenerations(&publisher, &j);
     std::ofstream(o.stats_json) << j.dump(2) << "\n";
   }
   std::printf("spamwall-dataplane live: stopped after %.1f s\n%s", run.elapsed_s,
-              HumanReport(run, workers).c_str());
+              HumanReport(run, counters).c_str());
   return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace spamwall {
@@ -31,22 +32,15 @@ std::unique_ptr<LivePolicy> MakeLive(std::unique_ptr<CompiledPolicy> policy, uin
   return live;
 }
 
+// Workers may be counting into p (the live policy): every field is loaded
+// relaxed (Snapshot).
 GenerationCounters Sum(const LivePolicy& p) {
   GenerationCounters s;
-  for (const auto& w : p.workers) s.Add(w);
+  for (const auto& w : p.workers) s.Add(Snapshot(w));
   return s;
 }
 
 }  // namespace
-
-void GenerationCounters::Add(const GenerationCounters& o) {
-  packets += o.packets;
-  passed += o.passed;
-  for (int r = 0; r < SW_REASON_COUNT; r++) {
-    dropped[r] += o.dropped[r];
-    would_drop[r] += o.would_drop[r];
-  }
-}
 
 PolicyPublisher::~PolicyPublisher() {
   delete live_.load();
@@ -88,6 +82,7 @@ PolicyPublisher::Published PolicyPublisher::Publish(std::unique_ptr<CompiledPoli
   out.grace_us = MicrosSince(t0);
   out.previous_generation = old->policy->generation;
   retired_.push_back({old->policy->generation, false, Sum(*old)});  // exact: nobody writes it now
+  for (unsigned w = 0; w < kMaxWorkers; w++) retired_by_worker_[w].Add(Snapshot(old->workers[w]));
   if (retired_.size() > kGenerationHistory) {
     folded_.generations++;
     folded_.counters.Add(retired_.front().counters);
@@ -99,6 +94,24 @@ PolicyPublisher::Published PolicyPublisher::Publish(std::unique_ptr<CompiledPoli
 PolicyPublisher::Folded PolicyPublisher::FoldedGenerations() {
   std::lock_guard<std::mutex> lock(mu_);
   return folded_;
+}
+
+PolicyPublisher::Totals PolicyPublisher::LifetimeTotals(unsigned workers) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Totals t;
+  t.all = folded_.counters;
+  for (const GenerationTotals& g : retired_) t.all.Add(g.counters);
+  t.workers.resize(std::min(workers, kMaxWorkers));
+  const LivePolicy* live = live_.load(std::memory_order_acquire);
+  for (unsigned w = 0; w < kMaxWorkers; w++) {
+    const GenerationCounters now = Snapshot(live->workers[w]);  // one read of each field
+    t.all.Add(now);
+    if (w < t.workers.size()) {
+      t.workers[w] = retired_by_worker_[w];
+      t.workers[w].Add(now);
+    }
+  }
+  return t;
 }
 
 std::vector<PolicyPublisher::GenerationTotals> PolicyPublisher::Generations() {

@@ -7,7 +7,9 @@
 //
 // Each LivePolicy also carries per-worker counters of the packets judged
 // under it: after the grace period nobody writes them any more, so the
-// per-generation totals are exact.
+// per-generation totals are exact. They are the only verdict counters: the
+// lifetime totals are the folded, the retired and the live generations
+// together (LifetimeTotals).
 #ifndef SPAMWALL_DATAPLANE_APP_LIVE_POLICY_H_
 #define SPAMWALL_DATAPLANE_APP_LIVE_POLICY_H_
 
@@ -18,8 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/app/worker_counters.h"
 #include "dataplane/core/compiled_policy.h"
-#include "dataplane/core/verdict_rules.h"
 
 struct rte_rcu_qsbr;
 
@@ -29,16 +31,6 @@ constexpr unsigned kMaxWorkers = 64;
 // Retired generations kept one by one; older ones are folded into one total
 // (a dataplane that runs for months through thousands of pushes a day).
 constexpr size_t kGenerationHistory = 256;
-
-// Written by one worker only (its slot of LivePolicy::workers).
-struct alignas(64) GenerationCounters {
-  uint64_t packets = 0;
-  uint64_t passed = 0;
-  uint64_t dropped[SW_REASON_COUNT] = {};
-  uint64_t would_drop[SW_REASON_COUNT] = {};
-
-  void Add(const GenerationCounters& o);
-};
 
 // What a generation says about where it came from (policy show, hello).
 struct LiveIdentity {
@@ -56,7 +48,7 @@ struct LivePolicy {
   std::string origin;     // who or what loaded it, for `policy show`
   std::string digest, request_id, safe_state;  // LiveIdentity's
   double loaded_at = 0;   // unix seconds
-  GenerationCounters workers[kMaxWorkers];
+  GenerationCounters workers[kMaxWorkers];  // slot i: written by worker i only
 };
 
 class PolicyPublisher {
@@ -108,12 +100,22 @@ class PolicyPublisher {
   };
   Folded FoldedGenerations();
 
+  // Lifetime verdict totals, the one source of every total reported:
+  // `all` = the folded generations + the retired ones + the live one (read
+  // now, field by field), and the same per worker for slots 0..workers-1.
+  struct Totals {
+    GenerationCounters all;
+    std::vector<GenerationCounters> workers;
+  };
+  Totals LifetimeTotals(unsigned workers);
+
  private:
   std::mutex mu_;  // control path only
   std::atomic<LivePolicy*> live_{nullptr};
   rte_rcu_qsbr* qsbr_ = nullptr;
   std::vector<GenerationTotals> retired_;
   Folded folded_;
+  GenerationCounters retired_by_worker_[kMaxWorkers];  // every retired generation, folded ones too
 };
 
 }  // namespace spamwall

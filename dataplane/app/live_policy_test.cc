@@ -46,5 +46,82 @@ TEST(PolicyPublisherTest, KeepsEachGenerationsCountsAndFoldsTheOldest) {
   EXPECT_EQ(pub.WithCurrent([](const LivePolicy& l) { return l.origin; }), "test");
 }
 
+bool Equal(const GenerationCounters& a, const GenerationCounters& b) {
+  bool same = true;
+  ForEachCounter(a, const_cast<GenerationCounters&>(b),
+                 [&](const uint64_t& x, uint64_t& y) { same = same && x == y; });
+  return same;
+}
+
+// Lifetime totals = folded + retired + live, in all and per worker, across
+// enough publishes to fold some generations away.
+TEST(PolicyPublisherTest, TotalsAreFoldedPlusRetiredPlusLive) {
+  PolicyPublisher pub;
+  std::string error;
+  ASSERT_TRUE(pub.Init(EmptyPolicy(), 0, "boot", 0, &error)) << error;
+  constexpr unsigned kWorkers = 3;
+  GenerationCounters want[kWorkers];
+  auto count = [&](uint64_t g) {  // what each worker judges under generation g
+    LivePolicy* live = pub.live()->load();
+    for (unsigned w = 0; w < kWorkers; w++) {
+      GenerationCounters c;
+      c.packets = 10 + g + w;
+      c.dropped[SW_REASON_CONSUMER_SMTP] = g % 3;
+      c.dropped[SW_REASON_QUARANTINE] = w;
+      c.would_drop[SW_REASON_MX_FENCE] = g % 2;
+      c.would_drop[SW_REASON_NONE] = 1;
+      c.passed = c.packets - c.dropped[SW_REASON_CONSUMER_SMTP] - c.dropped[SW_REASON_QUARANTINE];
+      live->workers[w].Add(c);
+      want[w].Add(c);
+    }
+  };
+  const uint64_t pushes = kGenerationHistory + 5;
+  for (uint64_t g = 1; g <= pushes; g++) {
+    count(g - 1);
+    pub.Publish(EmptyPolicy(), g, "test");
+    if (g == 3 || g == pushes) {
+      PolicyPublisher::Totals t = pub.LifetimeTotals(kWorkers);
+      GenerationCounters sum;
+      for (const auto& w : t.workers) sum.Add(w);
+      EXPECT_TRUE(Equal(sum, t.all)) << "after " << g << " publishes";
+    }
+  }
+  count(pushes);  // the live generation
+
+  PolicyPublisher::Totals t = pub.LifetimeTotals(kWorkers);
+  PolicyPublisher::Folded folded = pub.FoldedGenerations();
+  EXPECT_EQ(folded.generations, 5u);
+  GenerationCounters parts = folded.counters;
+  for (const auto& g : pub.Generations()) parts.Add(g.counters);
+  EXPECT_TRUE(Equal(t.all, parts)) << "all = folded + retired + live";
+  GenerationCounters all_want;
+  ASSERT_EQ(t.workers.size(), kWorkers);
+  for (unsigned w = 0; w < kWorkers; w++) {
+    EXPECT_TRUE(Equal(t.workers[w], want[w])) << "worker " << w;
+    all_want.Add(want[w]);
+  }
+  EXPECT_TRUE(Equal(t.all, all_want));
+  EXPECT_EQ(t.all.packets, t.all.passed + t.all.dropped[SW_REASON_CONSUMER_SMTP] +
+                               t.all.dropped[SW_REASON_QUARANTINE]);
+  EXPECT_TRUE(pub.LifetimeTotals(0).workers.empty());
+  EXPECT_EQ(pub.LifetimeTotals(0).all.packets, t.all.packets);
+}
+
+TEST(WorkerCountersTest, SnapshotAndAddWalkEveryField) {
+  WorkerCounters c;
+  uint64_t v = 1;
+  ForEachCounter(WorkerCounters{}, c, [&](const uint64_t&, uint64_t& to) { to = v++; });
+  WorkerCounters s = Snapshot(c);
+  EXPECT_EQ(s.malformed[0], 1u);
+  EXPECT_EQ(s.port[kMaxPorts - 1].tx_failed, v - 1);
+  bool same = true;
+  ForEachCounter(c, s, [&](const uint64_t& a, uint64_t& b) { same = same && a == b; });
+  EXPECT_TRUE(same);
+  s.Add(c);
+  EXPECT_EQ(s.io_cycles, 2 * c.io_cycles);
+  AddRelaxed(s.bursts, 5);
+  EXPECT_EQ(LoadRelaxed(s.bursts), 2 * c.bursts + 5);
+}
+
 }  // namespace
 }  // namespace spamwall

@@ -82,8 +82,10 @@ int RunOffline(const Options& o, const char* program, BootPolicy boot) {
   const uint64_t hz = rte_get_tsc_hz();
   const uint64_t start = rte_get_tsc_cycles();
   uint64_t last_progress = start;
-  while (counters.packets < in.packets) {
-    if (PollOnce(cfg, &counters) > 0) {
+  uint64_t received = 0;
+  while (received < in.packets) {
+    if (uint32_t n = PollOnce(cfg, &counters); n > 0) {
+      received += n;
       last_progress = rte_get_tsc_cycles();
     } else if (rte_get_tsc_cycles() - last_progress > kStallSeconds * hz) {
       break;
@@ -93,20 +95,19 @@ int RunOffline(const Options& o, const char* program, BootPolicy boot) {
   run.tsc_hz = hz;
   StopPorts(run.ports);
 
-  std::vector<const WorkerCounters*> workers = {&counters};
+  // The verdicts of the run are its one generation's (worker slot 0).
+  const RunCounters c = ReadCounters(&publisher, {&counters});
   if (!o.stats_json.empty()) {
-    std::ofstream(o.stats_json) << StatsJson(run, workers).dump(2) << "\n";
+    std::ofstream(o.stats_json) << StatsJson(run, c).dump(2) << "\n";
   }
   std::printf("spamwall-dataplane offline: %s -> %s%s%s\n", o.pcap_in.c_str(), o.pcap_out.c_str(),
               o.pcap_drop.empty() ? "" : ", drops -> ", o.pcap_drop.c_str());
-  std::printf("%s", HumanReport(run, workers).c_str());
-  if (counters.packets != in.packets)
-    return Fail(1, "only " + std::to_string(counters.packets) + " of the " +
+  std::printf("%s", HumanReport(run, c).c_str());
+  if (c.verdicts.packets != in.packets)
+    return Fail(1, "only " + std::to_string(c.verdicts.packets) + " of the " +
                        std::to_string(in.packets) + " frames in " + o.pcap_in +
                        " were received (frames larger than the mbuf? see -v)");
-  uint64_t dropped = 0;
-  for (int r = 1; r < SW_REASON_COUNT; r++) dropped += counters.dropped[r];
-  if (counters.passed + dropped != counters.packets)
+  if (c.verdicts.passed + TotalDropped(c.verdicts) != c.verdicts.packets)
     return Fail(1, "accounting error: passed + dropped != packets");
   return 0;
 }

@@ -1,4 +1,4 @@
-// Summing per-worker counters and presenting them: STATS.json and the
+// Reading the counters once and presenting them: STATS.json and the
 // human-readable report of both modes.
 #ifndef SPAMWALL_DATAPLANE_APP_STATS_H_
 #define SPAMWALL_DATAPLANE_APP_STATS_H_
@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dataplane/app/live_policy.h"
 #include "dataplane/app/worker_counters.h"
 #include "dataplane/core/compiled_policy.h"
 
@@ -28,16 +29,31 @@ struct RunInfo {
   uint64_t tsc_hz = 0;
 };
 
+// Everything a report shows, read once: the verdicts from the policy
+// generations (PolicyPublisher::LifetimeTotals, their only source), the
+// ports, I/O and cycles from each worker's own counters.
+struct RunCounters {
+  GenerationCounters verdicts;                      // every generation, every worker
+  std::vector<GenerationCounters> worker_verdicts;  // per worker, every generation
+  std::vector<WorkerCounters> workers;              // per worker (snapshots)
+  WorkerCounters io;                                // their sum
+};
+
+// Reads the counters of a running (or stopped) dataplane; `workers[i]` is
+// worker i's own counters, its verdicts are slot i of every generation. Takes
+// the publisher's lock: not from inside PolicyPublisher::WithCurrent.
+RunCounters ReadCounters(PolicyPublisher* publisher, const std::vector<const WorkerCounters*>& workers);
+
 // {"consumer_smtp": N, ...}: one count per drop reason (reason 0 left out).
 nlohmann::json CountsByReason(const uint64_t (&v)[SW_REASON_COUNT]);
 
-// Sum of every worker's counters (what a reader of per-lcore counters does).
-WorkerCounters SumCounters(const std::vector<const WorkerCounters*>& workers);
+// Sum of every drop reason (reason 0 left out).
+uint64_t TotalDropped(const GenerationCounters& c);
 
-nlohmann::json StatsJson(const RunInfo& run, const std::vector<const WorkerCounters*>& workers);
+nlohmann::json StatsJson(const RunInfo& run, const RunCounters& counters);
 
 // A short report for an operator's terminal.
-std::string HumanReport(const RunInfo& run, const std::vector<const WorkerCounters*>& workers);
+std::string HumanReport(const RunInfo& run, const RunCounters& counters);
 
 }  // namespace spamwall
 

@@ -25,17 +25,22 @@ uint16_t TransmitAll(uint16_t port, uint16_t queue, rte_mbuf** pkts, uint16_t n,
   uint16_t sent = 0;
   for (int tries = 0; sent < n && tries < kTxRetries; tries++)
     sent += rte_eth_tx_burst(port, queue, pkts + sent, n - sent);
-  pc->tx += sent;
+  AddRelaxed(pc->tx, sent);
   if (sent < n) {
-    pc->tx_failed += n - sent;
+    AddRelaxed(pc->tx_failed, n - sent);
     rte_pktmbuf_free_bulk(pkts + sent, n - sent);
   }
   return sent;
 }
 
-void ProcessBurst(const WorkerConfig& cfg, const CompiledPolicy& policy, GenerationCounters* g,
-                  uint16_t in_port, uint16_t out_port, rte_mbuf** pkts, uint16_t n,
-                  WorkerCounters* c) {
+// Judges a burst, counts its verdicts into g (this worker's slot of the
+// generation that judged it) and the rest into c, sends or drops each frame.
+// Counts are gathered on the stack and stored once per burst: one relaxed
+// store per counter that moved (worker_counters.h). Returns the cycles spent
+// classifying.
+uint64_t ProcessBurst(const WorkerConfig& cfg, const CompiledPolicy& policy, GenerationCounters* g,
+                      uint16_t in_port, uint16_t out_port, rte_mbuf** pkts, uint16_t n,
+                      WorkerCounters* c) {
   const uint8_t* frames[kMaxBurst];
   uint32_t readable[kMaxBurst], lengths[kMaxBurst];
   alignas(64) uint8_t linear[kMaxBurst][kHeaderBytes];
@@ -56,50 +61,56 @@ void ProcessBurst(const WorkerConfig& cfg, const CompiledPolicy& policy, Generat
   sw_parsed parsed[kMaxBurst];
   Verdict verdicts[kMaxBurst];
   ClassifyBurst(policy, frames, readable, lengths, n, parsed, verdicts);
-  c->classify_cycles += rte_rdtsc() - t0;
+  const uint64_t classify_cycles = rte_rdtsc() - t0;
 
   rte_mbuf* pass[kMaxBurst];
   rte_mbuf* drop[kMaxBurst];
   uint16_t np = 0, nd = 0;
+  uint16_t dropped[SW_REASON_COUNT] = {}, would_drop[SW_REASON_COUNT] = {};
+  uint16_t malformed[SW_MALFORMED_COUNT] = {};
   for (uint16_t i = 0; i < n; i++) {
     const Verdict v = verdicts[i];
-    c->malformed[parsed[i].malformed]++;
+    malformed[parsed[i].malformed]++;
     if (v.drop) {
-      c->dropped[v.reason]++;
-      g->dropped[v.reason]++;
+      dropped[v.reason]++;
       drop[nd++] = pkts[i];
     } else {
-      c->would_drop[v.reason]++;  // reason 0 ("none") for ordinary passes
-      g->would_drop[v.reason]++;
+      would_drop[v.reason]++;  // reason 0 ("none") for ordinary passes
       pass[np++] = pkts[i];
     }
   }
-  c->packets += n;
-  c->passed += np;
-  g->packets += n;
-  g->passed += np;
-  c->port[in_port].rx += n;
-  c->port[in_port].dropped += nd;
+  AddRelaxed(g->packets, n);
+  AddRelaxed(g->passed, np);
+  for (int r = 0; r < SW_REASON_COUNT; r++) {
+    if (dropped[r]) AddRelaxed(g->dropped[r], dropped[r]);
+    if (would_drop[r]) AddRelaxed(g->would_drop[r], would_drop[r]);
+  }
+  for (int m = 0; m < SW_MALFORMED_COUNT; m++)
+    if (malformed[m]) AddRelaxed(c->malformed[m], malformed[m]);
+  AddRelaxed(c->port[in_port].rx, n);
+  if (nd) AddRelaxed(c->port[in_port].dropped, nd);
   if (np) TransmitAll(out_port, cfg.queue, pass, np, &c->port[out_port]);
   if (nd) {
     if (cfg.drop_port >= 0) {
       PortCounters* dc = &c->port[cfg.drop_port];
-      c->drop_captured +=
-          TransmitAll(static_cast<uint16_t>(cfg.drop_port), cfg.drop_queue, drop, nd, dc);
+      AddRelaxed(c->drop_captured,
+                 TransmitAll(static_cast<uint16_t>(cfg.drop_port), cfg.drop_queue, drop, nd, dc));
     } else {
       rte_pktmbuf_free_bulk(drop, nd);
     }
   }
+  return classify_cycles;
 }
 
 uint16_t PollPort(const WorkerConfig& cfg, LivePolicy* live, uint16_t in_port, uint16_t out_port,
-                  WorkerCounters* c) {
+                  WorkerCounters* c, uint64_t* classify_cycles) {
   rte_mbuf* pkts[kMaxBurst];
   uint16_t n = rte_eth_rx_burst(in_port, cfg.queue, pkts, std::min(cfg.burst, kMaxBurst));
   if (n == 0) return 0;
   for (uint16_t i = 0; i < n && i < 8; i++) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
-  c->bursts++;
-  ProcessBurst(cfg, *live->policy, &live->workers[cfg.index], in_port, out_port, pkts, n, c);
+  AddRelaxed(c->bursts, 1);
+  *classify_cycles += ProcessBurst(cfg, *live->policy, &live->workers[cfg.index], in_port,
+                                   out_port, pkts, n, c);
   return n;
 }
 
@@ -107,14 +118,17 @@ uint16_t PollPort(const WorkerConfig& cfg, LivePolicy* live, uint16_t in_port, u
 
 uint32_t PollOnce(const WorkerConfig& cfg, WorkerCounters* c) {
   uint64_t t0 = rte_rdtsc();
-  uint64_t classify_before = c->classify_cycles;
+  uint64_t classify = 0;
   // One load per poll: a policy swapped in between polls applies from the
   // next; the one loaded here is not touched after the quiescent report.
   LivePolicy* live = cfg.policy->load(std::memory_order_acquire);
-  uint32_t n = PollPort(cfg, live, cfg.port_a, cfg.port_b, c);
-  n += PollPort(cfg, live, cfg.port_b, cfg.port_a, c);
+  uint32_t n = PollPort(cfg, live, cfg.port_a, cfg.port_b, c, &classify);
+  n += PollPort(cfg, live, cfg.port_b, cfg.port_a, c, &classify);
   if (cfg.qsbr) rte_rcu_qsbr_quiescent(cfg.qsbr, cfg.index);
-  if (n) c->io_cycles += (rte_rdtsc() - t0) - (c->classify_cycles - classify_before);
+  if (n) {
+    AddRelaxed(c->classify_cycles, classify);
+    AddRelaxed(c->io_cycles, (rte_rdtsc() - t0) - classify);
+  }
   return n;
 }
 
