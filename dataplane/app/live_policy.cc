@@ -1,10 +1,11 @@
 #include "dataplane/app/live_policy.h"
 
-#include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 
 namespace spamwall {
 
@@ -44,7 +45,7 @@ GenerationCounters Sum(const LivePolicy& p) {
 
 PolicyPublisher::~PolicyPublisher() {
   delete live_.load();
-  rte_free(qsbr_);
+  std::free(qsbr_);
 }
 
 bool PolicyPublisher::Init(std::unique_ptr<CompiledPolicy> boot, uint64_t generation,
@@ -55,8 +56,11 @@ bool PolicyPublisher::Init(std::unique_ptr<CompiledPolicy> boot, uint64_t genera
     return false;
   }
   if (workers > 0) {
-    size_t bytes = rte_rcu_qsbr_get_memsize(workers);
-    qsbr_ = static_cast<rte_rcu_qsbr*>(rte_zmalloc("spamwall_qsbr", bytes, RTE_CACHE_LINE_SIZE));
+    // Plain cache-aligned memory, not the EAL heap: the QSBR variable needs
+    // no more, and the unit tests run it without an EAL.
+    size_t bytes = RTE_ALIGN_CEIL(rte_rcu_qsbr_get_memsize(workers), RTE_CACHE_LINE_SIZE);
+    qsbr_ = static_cast<rte_rcu_qsbr*>(std::aligned_alloc(RTE_CACHE_LINE_SIZE, bytes));
+    if (qsbr_) std::memset(qsbr_, 0, bytes);
     if (qsbr_ == nullptr || rte_rcu_qsbr_init(qsbr_, workers) != 0) {
       *error = "cannot set up the policy QSBR variable for " + std::to_string(workers) + " workers";
       return false;
@@ -78,7 +82,12 @@ PolicyPublisher::Published PolicyPublisher::Publish(std::unique_ptr<CompiledPoli
   t0 = std::chrono::steady_clock::now();
   // Every worker that might still hold `old` passes a quiescent state (its
   // next poll) before this returns; the control thread is not a reader.
-  if (qsbr_) rte_rcu_qsbr_synchronize(qsbr_, RTE_QSBR_THRID_INVALID);
+  // rte_rcu_qsbr_synchronize(qsbr_, RTE_QSBR_THRID_INVALID) is these two
+  // calls; made here, from instrumented code, the acquire loads of the
+  // workers' counters are visible to ThreadSanitizer (librte_rcu is not
+  // instrumented), so it sees every worker's last use of `old` happen before
+  // the free below.
+  if (qsbr_) rte_rcu_qsbr_check(qsbr_, rte_rcu_qsbr_start(qsbr_), true);
   out.grace_us = MicrosSince(t0);
   out.previous_generation = old->policy->generation;
   retired_.push_back({old->policy->generation, false, Sum(*old)});  // exact: nobody writes it now

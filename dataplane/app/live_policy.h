@@ -73,7 +73,10 @@ class PolicyPublisher {
     double grace_us = 0;    // waiting for every worker to pass a quiescent state
   };
   // Publishes `next` as `generation`, then frees the old policy after the
-  // grace period. Control path only; serialised with the readers below.
+  // grace period (rte_rcu_qsbr_start + rte_rcu_qsbr_check, what
+  // rte_rcu_qsbr_synchronize does, inline here so that ThreadSanitizer sees
+  // the workers' quiescent stores synchronise with the free). Control path
+  // only; serialised with the readers below.
   Published Publish(std::unique_ptr<CompiledPolicy> next, uint64_t generation, LiveIdentity id);
 
   // Runs f(const LivePolicy&) on the current policy; it cannot be freed meanwhile.
