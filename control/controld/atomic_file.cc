@@ -16,10 +16,8 @@ std::string Errno() { return std::strerror(errno); }
 }  // namespace
 
 bool AtomicWriteFile(const std::string& path, const std::string& content, std::string* error) {
-  return AtomicWriteBytes(path, content.data(), content.size(), error);
-}
-
-bool AtomicWriteBytes(const std::string& path, const void* data, size_t size, std::string* error) {
+  const char* data = content.data();
+  const size_t size = content.size();
   const std::string tmp = path + ".tmp";
   unlink(tmp.c_str());  // a leftover of a crash, or something planted: never written through
   UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640));

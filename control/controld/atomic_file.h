@@ -3,7 +3,6 @@
 #ifndef SPAMWALL_CONTROL_CONTROLD_ATOMIC_FILE_H_
 #define SPAMWALL_CONTROL_CONTROLD_ATOMIC_FILE_H_
 
-#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -14,7 +13,6 @@ namespace spamwall::controld {
 // directory. On failure (a full disk) the temporary is removed and `path`
 // keeps its old content.
 bool AtomicWriteFile(const std::string& path, const std::string& content, std::string* error);
-bool AtomicWriteBytes(const std::string& path, const void* data, size_t size, std::string* error);
 
 // The whole file; nullopt if it does not exist (other errors set *error).
 std::optional<std::string> ReadWholeFile(const std::string& path, std::string* error);

@@ -10,7 +10,6 @@
 #include "control/policy/policy_loader.h"
 #include "control/policy/policy_snapshot.h"
 #include "dataplane/core/policy_image.h"
-#include "dataplane/core/sealed_memfd.h"
 #include "ipc/api/dataplane_api.h"
 #include "ipc/wire.h"
 
@@ -379,11 +378,19 @@ bool Controller::Commit(PolicyRecord rec, const CompiledPolicy& compiled, const 
 }
 
 bool Controller::Resend(const PolicyRecord& rec, std::string* error) {
-  std::vector<uint8_t> bytes;
-  if (!store_.Read(rec.generation, &bytes, error)) return false;
-  int fd = SealedMemfd("spamwall-generation", bytes.data(), bytes.size(), error);
+  // The saved image, checked as the dataplane will, and written again into
+  // a sealed memfd by the one image writer: the same bytes, the same digest.
+  std::optional<LoadedPolicyImage> saved = LoadPolicyImageFile(store_.ImagePath(rec.generation), error);
+  if (!saved) return false;
+  std::string digest;
+  int fd = CreatePolicyImageFd(*saved->policy, saved->meta, saved->extra, &digest, error);
   if (fd < 0) return false;
   UniqueFd image(fd);
+  if (digest != rec.digest) {
+    *error = "the saved image of generation " + std::to_string(rec.generation) + " has digest " +
+             digest + ", not " + rec.digest;
+    return false;
+  }
   nlohmann::json reply;
   const api::PolicyLoadArgs load{rec.generation, "spamwall-controld re-push: " + rec.source,
                                  NewRequestId(rec.generation), rec.digest};

@@ -14,29 +14,25 @@ bool DataplaneLink::ConnectLocked(std::string* error) {
 
 bool DataplaneLink::Call(const std::string& cmd, const nlohmann::json& args,
                          nlohmann::json* reply, std::string* error, int fd) {
-  std::lock_guard<std::mutex> lock(mu_);
-  bool reused = client_.connected();
-  if (!reused && !ConnectLocked(error)) return false;
-  std::string why;
-  if (client_.Call(cmd, args, reply, &why, fd)) return true;
-  // A kept connection that fails at once most likely outlived its dataplane.
-  if (reused) {
-    if (!ConnectLocked(error)) return false;
-    if (client_.Call(cmd, args, reply, &why, fd)) return true;
-  }
-  *error = "the dataplane at " + path_ + " did not answer '" + cmd + "': " + why;
-  return false;
+  return Send(cmd, args, reply, error, fd, true) == Delivery::kAnswered;
 }
 
 DataplaneLink::Delivery DataplaneLink::CallOnce(const std::string& cmd, const nlohmann::json& args,
                                                 nlohmann::json* reply, std::string* error, int fd) {
+  return Send(cmd, args, reply, error, fd, false);
+}
+
+DataplaneLink::Delivery DataplaneLink::Send(const std::string& cmd, const nlohmann::json& args,
+                                            nlohmann::json* reply, std::string* error, int fd,
+                                            bool resend_if_sent) {
   std::lock_guard<std::mutex> lock(mu_);
   bool reused = client_.connected();
   if (!reused && !ConnectLocked(error)) return Delivery::kNotDelivered;
   std::string why;
   if (client_.Call(cmd, args, reply, &why, fd)) return Delivery::kAnswered;
-  if (reused && !client_.last_sent()) {
-    // The kept connection was dead before the request got through.
+  // A kept connection that fails at once most likely outlived its dataplane;
+  // a request it may have delivered is sent again only when that is harmless.
+  if (reused && (resend_if_sent || !client_.last_sent())) {
     if (!ConnectLocked(error)) return Delivery::kNotDelivered;
     if (client_.Call(cmd, args, reply, &why, fd)) return Delivery::kAnswered;
   }

@@ -38,6 +38,8 @@ class DataplaneLink {
 
  private:
   bool ConnectLocked(std::string* error);
+  Delivery Send(const std::string& cmd, const nlohmann::json& args, nlohmann::json* reply,
+                std::string* error, int fd, bool resend_if_sent);
 
   const std::string path_;
   const double timeout_s_;

@@ -55,10 +55,6 @@ std::string GenerationStore::ImagePath(uint64_t gen) const {
   return dir_ + "/generations/" + std::to_string(gen) + ".img";
 }
 
-bool GenerationStore::Save(uint64_t gen, const uint8_t* bytes, size_t size, std::string* error) {
-  return AtomicWriteBytes(ImagePath(gen), bytes, size, error);
-}
-
 bool GenerationStore::Point(const char* name, uint64_t gen, std::string* error) {
   const std::string path = PointerPath(name);
   if (gen == 0) {
@@ -89,32 +85,6 @@ std::optional<uint64_t> GenerationStore::Pointer(const char* name) const {
   const std::string prefix = "generations/";
   if (target.rfind(prefix, 0) != 0) return std::nullopt;
   return ImageNumber(target.substr(prefix.size()));
-}
-
-bool GenerationStore::Read(uint64_t gen, std::vector<uint8_t>* bytes, std::string* error) const {
-  const std::string path = ImagePath(gen);
-  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
-  struct stat st;
-  if (!fd.valid() || fstat(fd.get(), &st) != 0) {
-    *error = "cannot read " + path + ": " + Errno();
-    return false;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    *error = path + " is not a regular file";
-    return false;
-  }
-  bytes->resize(static_cast<size_t>(st.st_size));
-  size_t done = 0;
-  while (done < bytes->size()) {
-    ssize_t r = pread(fd.get(), bytes->data() + done, bytes->size() - done, static_cast<off_t>(done));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) {
-      *error = "cannot read " + path + ": " + (r == 0 ? std::string("shorter than it was") : Errno());
-      return false;
-    }
-    done += static_cast<size_t>(r);
-  }
-  return true;
 }
 
 void GenerationStore::Remove(uint64_t gen) {

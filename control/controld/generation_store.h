@@ -4,8 +4,8 @@
 //                                   controld's record and the policy model
 //   state_dir/live     -> generations/<N>.img   what the dataplane runs (and boots from)
 //   state_dir/previous -> generations/<M>.img   what `policy rollback` restores
-// An image is written (fsync, rename, fsync of the directory) before it is
-// pushed; the pointers move (symlink to a temporary name, rename) only once
+// An image is written (WritePolicyImageFile: fsync, rename, fsync of the
+// directory) to ImagePath before it is pushed; the pointers move (symlink to a temporary name, rename) only once
 // the dataplane took it. Files are created with O_EXCL|O_NOFOLLOW in a
 // directory only controld writes, and pointers are read as names, never
 // followed blindly: a pointer whose target is not generations/<digits>.img
@@ -35,14 +35,10 @@ class GenerationStore {
   std::string ImagePath(uint64_t gen) const;
   std::string PointerPath(const char* name) const { return dir_ + "/" + name; }
 
-  // Writes generation `gen`'s image atomically; on failure nothing is left.
-  bool Save(uint64_t gen, const uint8_t* bytes, size_t size, std::string* error);
   // Points `name` ("live", "previous") at generation `gen` (0: removes it).
   bool Point(const char* name, uint64_t gen, std::string* error);
   // The generation `name` points at, when it is a well-formed pointer.
   std::optional<uint64_t> Pointer(const char* name) const;
-  // The bytes of generation `gen`'s image.
-  bool Read(uint64_t gen, std::vector<uint8_t>* bytes, std::string* error) const;
   void Remove(uint64_t gen);
   // The generations on disk, ascending.
   std::vector<uint64_t> List() const;

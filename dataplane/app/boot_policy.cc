@@ -27,11 +27,11 @@ BootPolicy ChooseBootPolicy(const std::string& image_path, const std::string& ya
     if (img) {
       b.policy = std::move(img->policy);
       b.generation = img->meta.generation;
-      b.digest = img->digest;
-      b.origin = "--policy-image " + image_path;
+      b.id.digest = img->digest;
+      b.id.origin = "--policy-image " + image_path;
       std::fprintf(stderr, "spamwall-dataplane: booting generation %llu from %s (%s)\n",
                    static_cast<unsigned long long>(b.generation), image_path.c_str(),
-                   b.digest.c_str());
+                   b.id.digest.c_str());
       return b;
     }
     refused("boot image refused: " + error);
@@ -40,15 +40,15 @@ BootPolicy ChooseBootPolicy(const std::string& image_path, const std::string& ya
     std::string refusal;
     b.policy = compile(yaml_path, &refusal);
     if (b.policy) {
-      b.origin = "--policy " + yaml_path;
+      b.id.origin = "--policy " + yaml_path;
       return b;
     }
     refused(refusal);
   }
   if (!allow_safe_state) return b;
   b.policy = SafeStatePolicy();
-  b.origin = "safe state";
-  b.safe_state = b.refusal.empty() ? "no --policy-image or --policy given" : b.refusal;
+  b.id.origin = "safe state";
+  b.id.safe_state = b.refusal.empty() ? "no --policy-image or --policy given" : b.refusal;
   std::fprintf(stderr,
                "spamwall-dataplane: *** SAFE STATE ***: no usable policy; forwarding every "
                "packet with monitor semantics (nothing is dropped) until spamwall-controld "

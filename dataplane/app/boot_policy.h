@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "dataplane/app/live_policy.h"
 #include "dataplane/core/compiled_policy.h"
 
 namespace spamwall {
@@ -22,9 +23,8 @@ namespace spamwall {
 struct BootPolicy {
   std::unique_ptr<CompiledPolicy> policy;  // null only when none could be had offline
   uint64_t generation = 0;
-  std::string origin;      // "--policy-image PATH", "--policy PATH", "safe state"
-  std::string digest;      // of the image it came from ("" for YAML)
-  std::string safe_state;  // why, when in the safe state; "" otherwise
+  LiveIdentity id;         // origin ("--policy-image PATH", "--policy PATH", "safe state"),
+                           // digest of the image, why the safe state
   std::string refusal;     // every refusal on the way, one per line
 };
 

@@ -16,16 +16,16 @@ namespace spamwall {
 nlohmann::json LivePolicyJson(const LivePolicy& live) {
   const CompiledPolicy& p = *live.policy;
   return {{"generation", live.policy->generation},
-          {"origin", live.origin},
+          {"origin", live.id.origin},
           {"mode", p.mode == PolicyMode::kMonitor ? "monitor" : "enforce"},
           {"source", p.source},
           {"summary", SummaryJson(p.summary)},
           {"table_bytes", p.v4.memory_bytes() + p.v6.memory_bytes()},
           {"loaded_at", live.loaded_at},
-          {"digest", live.digest},
-          {"request_id", live.request_id},
-          {"safe_state", !live.safe_state.empty()},
-          {"safe_state_reason", live.safe_state}};
+          {"digest", live.id.digest},
+          {"request_id", live.id.request_id},
+          {"safe_state", !live.id.safe_state.empty()},
+          {"safe_state_reason", live.id.safe_state}};
 }
 
 nlohmann::json GenerationsJson(const std::vector<PolicyPublisher::GenerationTotals>& gens) {
@@ -101,8 +101,8 @@ proto::Reply DataplaneControl::Hello(proto::Request&) {
     h.protocol = proto::kProtocolVersion;
     h.pid = getpid();
     h.generation = l.policy->generation;
-    h.digest = l.digest;
-    h.safe_state = !l.safe_state.empty();
+    h.digest = l.id.digest;
+    h.safe_state = !l.id.safe_state.empty();
     h.workers = ctx_.workers;
     return proto::Reply::Ok(h.ToJson());
   });
@@ -141,15 +141,15 @@ proto::Reply DataplaneControl::LoadPolicy(proto::Request& req) {
   std::lock_guard<std::mutex> one_load(load_mu_);
   struct Live {
     uint64_t generation;
-    std::string digest, request_id;
+    LiveIdentity id;
   };
-  const Live live = ctx_.publisher->WithCurrent(
-      [](const LivePolicy& l) { return Live{l.policy->generation, l.digest, l.request_id}; });
-  if (generation == live.generation && !named_digest.empty() && named_digest == live.digest)
+  const Live live =
+      ctx_.publisher->WithCurrent([](const LivePolicy& l) { return Live{l.policy->generation, l.id}; });
+  if (generation == live.generation && !named_digest.empty() && named_digest == live.id.digest)
     return Reply::Ok({{"generation", generation},
                       {"already_live", true},
-                      {"request_id", live.request_id},
-                      {"digest", live.digest}});
+                      {"request_id", live.id.request_id},
+                      {"digest", live.id.digest}});
   if (generation <= live.generation)
     return Reply::Error(proto::kRefused,
                         "generation " + std::to_string(generation) + " is not above the live generation " +

@@ -136,10 +136,7 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
   // A YAML boot policy (and the safe state) is generation 0; a boot image
   // keeps its own; controld's pushes count on from there.
   PolicyPublisher publisher;
-  LiveIdentity boot_id(boot.origin);
-  boot_id.digest = boot.digest;
-  boot_id.safe_state = boot.safe_state;
-  if (!publisher.Init(std::move(boot.policy), boot.generation, boot_id,
+  if (!publisher.Init(std::move(boot.policy), boot.generation, boot.id,
                       static_cast<unsigned>(slots.size()), &error)) {
     StopPorts(run.ports);
     return Fail(1, error);
@@ -162,8 +159,8 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
       now.elapsed_s = static_cast<double>(rte_get_tsc_cycles() - start) / hz;
       nlohmann::json j = StatsJson(now, counters);
       j["uptime_s"] = now.elapsed_s;
-      j["safe_state"] = !live.safe_state.empty();
-      if (!live.safe_state.empty()) j["safe_state_reason"] = live.safe_state;
+      j["safe_state"] = !live.id.safe_state.empty();
+      if (!live.id.safe_state.empty()) j["safe_state_reason"] = live.id.safe_state;
       return j;
     });
   };
@@ -195,7 +192,7 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
       uint64_t dropped = 0;
       for (int r = 1; r < SW_REASON_COUNT; r++) dropped += sum.dropped[r];
       auto [gen, safe] = publisher.WithCurrent([](const LivePolicy& l) {
-        return std::make_pair(l.policy->generation, !l.safe_state.empty());
+        return std::make_pair(l.policy->generation, !l.id.safe_state.empty());
       });
       std::printf("[%8.1fs] packets %lu (%.0f/s) passed %lu dropped %lu policy generation %lu%s\n",
                   elapsed, (unsigned long)sum.packets, (sum.packets - last_packets) / dt,

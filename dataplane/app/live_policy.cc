@@ -25,10 +25,7 @@ std::unique_ptr<LivePolicy> MakeLive(std::unique_ptr<CompiledPolicy> policy, uin
   auto live = std::make_unique<LivePolicy>();
   policy->generation = generation;
   live->policy = std::move(policy);
-  live->origin = std::move(id.origin);
-  live->digest = std::move(id.digest);
-  live->request_id = std::move(id.request_id);
-  live->safe_state = std::move(id.safe_state);
+  live->id = std::move(id);
   live->loaded_at = NowUnix();
   return live;
 }

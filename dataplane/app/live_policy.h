@@ -45,8 +45,7 @@ struct LiveIdentity {
 
 struct LivePolicy {
   std::unique_ptr<CompiledPolicy> policy;  // policy->generation is its generation
-  std::string origin;     // who or what loaded it, for `policy show`
-  std::string digest, request_id, safe_state;  // LiveIdentity's
+  LiveIdentity id;  // where it came from, for `policy show` and hello
   double loaded_at = 0;   // unix seconds
   GenerationCounters workers[kMaxWorkers];  // slot i: written by worker i only
 };

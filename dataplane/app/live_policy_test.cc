@@ -46,7 +46,7 @@ TEST(PolicyPublisherTest, KeepsEachGenerationsCountsAndFoldsTheOldest) {
   for (const auto& g : gens) sum += g.counters.packets, drops += g.counters.dropped[SW_REASON_QUARANTINE];
   EXPECT_EQ(sum, total) << "folding loses no packet";
   EXPECT_EQ(drops, pushes);
-  EXPECT_EQ(pub.WithCurrent([](const LivePolicy& l) { return l.origin; }), "test");
+  EXPECT_EQ(pub.WithCurrent([](const LivePolicy& l) { return l.id.origin; }), "test");
 }
 
 bool Equal(const GenerationCounters& a, const GenerationCounters& b) {

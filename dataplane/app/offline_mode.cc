@@ -61,9 +61,7 @@ int RunOffline(const Options& o, const char* program, BootPolicy boot) {
   run.mode = "offline";
   run.policy = policy.get();
   PolicyPublisher publisher;  // one policy for the whole run: no swaps, no QSBR
-  LiveIdentity boot_id(boot.origin);
-  boot_id.digest = boot.digest;
-  if (!publisher.Init(std::move(policy), boot.generation, boot_id, 0, &error))
+  if (!publisher.Init(std::move(policy), boot.generation, boot.id, 0, &error))
     return Fail(1, error);
   std::vector<PortGrant> grants;
   if (!StartPorts(ids, {"subscriber", "core", "drop-capture"}, profile, pools, o.verbose, &run.ports,
