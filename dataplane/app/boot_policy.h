@@ -15,7 +15,7 @@
 #include <memory>
 #include <string>
 
-#include "dataplane/app/live_policy.h"
+#include "dataplane/app/generation.h"
 #include "dataplane/core/compiled_policy.h"
 
 namespace spamwall {

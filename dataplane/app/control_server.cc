@@ -13,7 +13,7 @@
 
 namespace spamwall {
 
-nlohmann::json LivePolicyJson(const LivePolicy& live) {
+nlohmann::json LivePolicyJson(const Generation& live) {
   const CompiledPolicy& p = *live.policy;
   return {{"generation", live.policy->generation},
           {"origin", live.id.origin},
@@ -28,7 +28,7 @@ nlohmann::json LivePolicyJson(const LivePolicy& live) {
           {"safe_state_reason", live.id.safe_state}};
 }
 
-nlohmann::json GenerationsJson(const std::vector<PolicyPublisher::GenerationTotals>& gens) {
+nlohmann::json GenerationsJson(const std::vector<GenerationPublisher::GenerationTotals>& gens) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& g : gens)
     out.push_back({{"generation", g.generation},
@@ -40,9 +40,9 @@ nlohmann::json GenerationsJson(const std::vector<PolicyPublisher::GenerationTota
   return out;
 }
 
-void AddGenerations(PolicyPublisher* publisher, nlohmann::json* stats) {
+void AddGenerations(GenerationPublisher* publisher, nlohmann::json* stats) {
   (*stats)["generations"] = GenerationsJson(publisher->Generations());
-  PolicyPublisher::Folded f = publisher->FoldedGenerations();
+  GenerationPublisher::Folded f = publisher->FoldedGenerations();
   (*stats)["generations_folded"] = {{"generations", f.generations},
                                     {"packets", f.counters.packets},
                                     {"passed", f.counters.passed},
@@ -95,7 +95,7 @@ proto::Reply DataplaneControl::Handle(proto::Request& req) {
 }
 
 proto::Reply DataplaneControl::Hello(proto::Request&) {
-  return ctx_.publisher->WithCurrent([&](const LivePolicy& l) {
+  return ctx_.publisher->WithCurrent([&](const Generation& l) {
     api::DataplaneHello h;
     h.process = "spamwall-dataplane";
     h.protocol = proto::kProtocolVersion;
@@ -109,7 +109,7 @@ proto::Reply DataplaneControl::Hello(proto::Request&) {
 }
 
 proto::Reply DataplaneControl::ShowPolicy(proto::Request&) {
-  return proto::Reply::Ok(ctx_.publisher->WithCurrent([](const LivePolicy& l) { return LivePolicyJson(l); }));
+  return proto::Reply::Ok(ctx_.publisher->WithCurrent([](const Generation& l) { return LivePolicyJson(l); }));
 }
 
 proto::Reply DataplaneControl::Stats(proto::Request&) {
@@ -144,7 +144,7 @@ proto::Reply DataplaneControl::LoadPolicy(proto::Request& req) {
     LiveIdentity id;
   };
   const Live live =
-      ctx_.publisher->WithCurrent([](const LivePolicy& l) { return Live{l.policy->generation, l.id}; });
+      ctx_.publisher->WithCurrent([](const Generation& l) { return Live{l.policy->generation, l.id}; });
   if (generation == live.generation && !named_digest.empty() && named_digest == live.id.digest)
     return Reply::Ok({{"generation", generation},
                       {"already_live", true},
@@ -172,7 +172,7 @@ proto::Reply DataplaneControl::LoadPolicy(proto::Request& req) {
     return Reply::Error(proto::kRefused, error + " (the running policy stays)");
   }
   id.digest = next->digest;
-  PolicyPublisher::Published p = ctx_.publisher->Publish(std::move(next->policy), generation, id);
+  GenerationPublisher::Published p = ctx_.publisher->Publish(std::move(next->policy), generation, id);
   std::fprintf(stderr,
                "policy generation %lu live (was %lu; %s): load %.1f ms, publish %.1f us, "
                "grace %.1f us\n",

@@ -12,20 +12,25 @@
 #include <nlohmann/json.hpp>
 
 #include "ipc/server.h"
-#include "dataplane/app/live_policy.h"
+#include "dataplane/app/generation_publisher.h"
 
 namespace spamwall {
 
 class DataplaneControl {
  public:
   struct Context {
-    PolicyPublisher* publisher = nullptr;
+    GenerationPublisher* publisher = nullptr;
     std::function<nlohmann::json()> stats;  // STATS.json of the run so far
     unsigned workers = 0;
   };
 
+  DataplaneControl() = default;
+  ~DataplaneControl() { Stop(); }
+  DataplaneControl(const DataplaneControl&) = delete;
+  DataplaneControl& operator=(const DataplaneControl&) = delete;
+
   bool Start(const std::string& socket_path, Context ctx, std::string* error);
-  void Stop();
+  void Stop();  // idempotent
 
  private:
   using Handler = proto::Reply (DataplaneControl::*)(proto::Request&);
@@ -47,14 +52,14 @@ class DataplaneControl {
 };
 
 // policy.show's answer, also the "policy" part of stats and telemetry.
-nlohmann::json LivePolicyJson(const LivePolicy& live);
+nlohmann::json LivePolicyJson(const Generation& live);
 
 // Per-generation totals as JSON, in the order the generations went live.
-nlohmann::json GenerationsJson(const std::vector<PolicyPublisher::GenerationTotals>& gens);
+nlohmann::json GenerationsJson(const std::vector<GenerationPublisher::GenerationTotals>& gens);
 
 // "generations" and "generations_folded" (the totals of the generations
 // beyond the history) into a stats object: together they sum to "packets".
-void AddGenerations(PolicyPublisher* publisher, nlohmann::json* stats);
+void AddGenerations(GenerationPublisher* publisher, nlohmann::json* stats);
 
 }  // namespace spamwall
 

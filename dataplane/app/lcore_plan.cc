@@ -1,5 +1,7 @@
 #include "dataplane/app/lcore_plan.h"
 
+#include <algorithm>
+
 namespace spamwall {
 
 std::string LcorePlan::Describe() const {
@@ -71,6 +73,14 @@ bool BuildLcorePlan(const LcorePlanInput& in, LcorePlan* plan, std::string* erro
   for (auto& r : plan->roles)
     if (r.kind == LcoreRole::Kind::kSampler) r.reader_id = next++;
   return true;
+}
+
+std::vector<int> LcorePlan::Sockets() const {
+  std::vector<int> out;
+  for (const LcoreRole& r : roles)
+    if (std::find(out.begin(), out.end(), r.socket) == out.end()) out.push_back(r.socket);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace spamwall

@@ -43,6 +43,8 @@ struct LcorePlan {
   unsigned workers = 0, samplers = 0;
   std::vector<std::string> warnings;  // a worker away from its ports' socket
   unsigned readers() const { return workers + samplers; }
+  // The NUMA sockets of the roles, each once, in order.
+  std::vector<int> Sockets() const;
   // One line per role, and requested vs granted.
   std::string Describe() const;
 };

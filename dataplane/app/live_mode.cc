@@ -16,11 +16,12 @@
 #include "dataplane/app/control_server.h"
 #include "dataplane/app/eal_session.h"
 #include "dataplane/app/lcore_plan.h"
-#include "dataplane/app/live_policy.h"
+#include "dataplane/app/dataplane_rcu.h"
+#include "dataplane/app/generation_publisher.h"
 #include "dataplane/app/ports.h"
 #include "dataplane/app/run_support.h"
 #include "dataplane/app/telemetry.h"
-#include "dataplane/app/worker.h"
+#include "dataplane/app/worker_lcores.h"
 
 namespace spamwall {
 
@@ -29,19 +30,6 @@ namespace {
 std::atomic<bool> g_stop(false);
 
 void OnSignal(int) { g_stop.store(true); }
-
-struct WorkerSlot {
-  WorkerConfig cfg;
-  WorkerCounters counters;
-  std::atomic<bool> done{false};  // the worker's last store (see rte_eal_mp_wait_lcore below)
-};
-
-int WorkerMain(void* arg) {
-  auto* slot = static_cast<WorkerSlot*>(arg);
-  RunWorker(slot->cfg, &slot->counters);
-  slot->done.store(true, std::memory_order_release);
-  return 0;
-}
 
 bool HasVdevOrDevice(const std::vector<std::string>& args) {
   for (const auto& a : args)
@@ -88,6 +76,11 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
   if (drop_port >= 0) roles.push_back("drop-capture");
   RunInfo run;
   run.mode = "live";
+  // From here every way out stops the parts in the reverse order of their
+  // declaration: the control socket and telemetry, the workers, the
+  // publisher (the last generation), the RCU, the ports (those started so
+  // far), the pools, the EAL.
+  PortsGuard ports(&run.ports);
   std::vector<PortGrant> grants;
   if (!StartPorts(all, roles, profile, pools, true, &run.ports, &grants, &error))
     return Fail(1, error);
@@ -103,57 +96,39 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
   want.lcore_socket = [](unsigned l) { return static_cast<int>(rte_lcore_to_socket_id(l)); };
   want.port_socket = [](uint16_t p) { return PortSocket(p); };
   LcorePlan plan;
-  if (!BuildLcorePlan(want, &plan, &error)) {
-    StopPorts(run.ports);
-    return Fail(2, error);
-  }
+  if (!BuildLcorePlan(want, &plan, &error)) return Fail(2, error);
   std::fputs(plan.Describe().c_str(), stderr);
-
-  std::atomic<bool> stop(false);
-  std::vector<std::unique_ptr<WorkerSlot>> slots;
-  std::vector<unsigned> slot_lcores;
-  for (const LcoreRole& role : plan.roles) {
-    if (role.kind != LcoreRole::Kind::kWorker) continue;
-    auto slot = std::make_unique<WorkerSlot>();
-    slot->cfg.port_a = role.port_a;
-    slot->cfg.port_b = role.port_b;
-    slot->cfg.queue = role.queue;
-    slot->cfg.burst = profile.burst;
-    slot->cfg.stop = &stop;
-    slot->cfg.index = role.reader_id;
-    slot->cfg.drop_port = drop_port;
-    slot->cfg.drop_queue = static_cast<uint16_t>(role.worker_index);
-    slots.push_back(std::move(slot));
-    slot_lcores.push_back(role.lcore);
-  }
-  if (drop_port >= 0 && grants.back().tx_queues < slots.size()) {
-    StopPorts(run.ports);
+  if (drop_port >= 0 && grants.back().tx_queues < plan.workers)
     return Fail(2, "the drop-capture port has " + std::to_string(grants.back().tx_queues) +
-                       " TX queues; each of the " + std::to_string(slots.size()) +
+                       " TX queues; each of the " + std::to_string(plan.workers) +
                        " workers needs its own");
-  }
 
+  DataplaneRcu rcu;  // every reader of the plan: workers, then samplers
+  if (!rcu.Init(plan.readers(), &error)) return Fail(1, error);
   // A YAML boot policy (and the safe state) is generation 0; a boot image
-  // keeps its own; controld's pushes count on from there.
-  PolicyPublisher publisher;
-  if (!publisher.Init(std::move(boot.policy), boot.generation, boot.id,
-                      static_cast<unsigned>(slots.size()), &error)) {
-    StopPorts(run.ports);
+  // keeps its own; controld's pushes count on from there. On a machine of
+  // several NUMA nodes each socket with workers reads its own copy of the
+  // tables.
+  GenerationPublisher::Setup setup{&rcu, {}};
+  if (rte_socket_count() > 1) setup.replica_sockets = plan.Sockets();
+  GenerationPublisher publisher;
+  if (!publisher.Init(std::move(boot.policy), boot.generation, boot.id, std::move(setup), &error))
     return Fail(1, error);
-  }
-  for (auto& s : slots) {
-    s->cfg.policy = publisher.live();
-    s->cfg.qsbr = publisher.qsbr();
-  }
-  std::vector<const WorkerCounters*> workers;
-  for (const auto& s : slots) workers.push_back(&s->counters);
+
+  WorkerConfig common;
+  common.burst = profile.burst;
+  common.drop_port = drop_port;
+  common.policy = publisher.live();
+  common.rcu = &rcu;
+  WorkerLcores lcores(plan, common);
+  const std::vector<const WorkerCounters*> workers = lcores.counters();
   const uint64_t hz = rte_get_tsc_hz();
   const uint64_t start = rte_get_tsc_cycles();
   run.tsc_hz = hz;
   // The run so far, with the policy that is live now (held while read).
   auto stats_now = [&]() {
     RunCounters counters = ReadCounters(&publisher, workers);
-    return publisher.WithCurrent([&](const LivePolicy& live) {
+    return publisher.WithCurrent([&](const Generation& live) {
       RunInfo now = run;
       now.policy = live.policy.get();
       now.elapsed_s = static_cast<double>(rte_get_tsc_cycles() - start) / hz;
@@ -164,21 +139,17 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
       return j;
     });
   };
-  StartTelemetry(stats_now, &publisher);
+  TelemetryScope telemetry(stats_now, &publisher);
   DataplaneControl control;
   if (!o.control_socket.empty()) {
-    DataplaneControl::Context ctx{&publisher, stats_now, static_cast<unsigned>(slots.size())};
-    if (!control.Start(o.control_socket, ctx, &error)) {
-      EndTelemetry();
-      StopPorts(run.ports);
-      return Fail(1, "control socket: " + error);
-    }
+    DataplaneControl::Context ctx{&publisher, stats_now, static_cast<unsigned>(lcores.size())};
+    if (!control.Start(o.control_socket, ctx, &error)) return Fail(1, "control socket: " + error);
     std::fprintf(stderr, "control socket %s (for spamwall-controld)\n", o.control_socket.c_str());
   }
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  for (size_t i = 0; i < slots.size(); i++) rte_eal_remote_launch(WorkerMain, slots[i].get(), slot_lcores[i]);
+  lcores.Launch();
 
   uint64_t last_report = start, last_packets = 0;
   while (!g_stop.load()) {
@@ -191,7 +162,7 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
       double dt = static_cast<double>(now - last_report) / hz;
       uint64_t dropped = 0;
       for (int r = 1; r < SW_REASON_COUNT; r++) dropped += sum.dropped[r];
-      auto [gen, safe] = publisher.WithCurrent([](const LivePolicy& l) {
+      auto [gen, safe] = publisher.WithCurrent([](const Generation& l) {
         return std::make_pair(l.policy->generation, !l.id.safe_state.empty());
       });
       std::printf("[%8.1fs] packets %lu (%.0f/s) passed %lu dropped %lu policy generation %lu%s\n",
@@ -204,16 +175,11 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
     }
   }
   control.Stop();  // no policy loads from here on
-  EndTelemetry();
-  stop.store(true);
-  rte_eal_mp_wait_lcore();
-  // EAL waits on its own atomics, which ThreadSanitizer does not see (DPDK
-  // is not instrumented): this acquire of each worker's last store orders
-  // everything the workers did before the teardown below, for TSan too.
-  for (const auto& s : slots) (void)s->done.load(std::memory_order_acquire);
+  telemetry.End();
+  lcores.Stop();
   run.elapsed_s = static_cast<double>(rte_get_tsc_cycles() - start) / hz;
-  StopPorts(run.ports);
-  const LivePolicy* last = publisher.live()->load();
+  ports.Stop();
+  const Generation* last = publisher.live()->load();
   run.policy = last->policy.get();
   const RunCounters counters = ReadCounters(&publisher, workers);
   if (!o.stats_json.empty()) {

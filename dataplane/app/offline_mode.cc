@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "dataplane/app/eal_session.h"
-#include "dataplane/app/live_policy.h"
+#include "dataplane/app/generation_publisher.h"
 #include "dataplane/app/pcap_input.h"
 #include "dataplane/app/ports.h"
 #include "dataplane/app/run_support.h"
@@ -60,9 +60,10 @@ int RunOffline(const Options& o, const char* program, BootPolicy boot) {
   RunInfo run;
   run.mode = "offline";
   run.policy = policy.get();
-  PolicyPublisher publisher;  // one policy for the whole run: no swaps, no QSBR
-  if (!publisher.Init(std::move(policy), boot.generation, boot.id, 0, &error))
+  GenerationPublisher publisher;  // one policy for the whole run: no swaps, no QSBR
+  if (!publisher.Init(std::move(policy), boot.generation, boot.id, {}, &error))
     return Fail(1, error);
+  PortsGuard ports(&run.ports);  // those started, on every way out
   std::vector<PortGrant> grants;
   if (!StartPorts(ids, {"subscriber", "core", "drop-capture"}, profile, pools, o.verbose, &run.ports,
                   &grants, &error))
@@ -91,7 +92,7 @@ int RunOffline(const Options& o, const char* program, BootPolicy boot) {
   }
   run.elapsed_s = static_cast<double>(rte_get_tsc_cycles() - start) / hz;
   run.tsc_hz = hz;
-  StopPorts(run.ports);
+  ports.Stop();
 
   // The verdicts of the run are its one generation's (worker slot 0).
   const RunCounters c = ReadCounters(&publisher, {&counters});

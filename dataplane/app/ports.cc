@@ -2,6 +2,7 @@
 
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_mempool.h>
 
 #include "dataplane/app/eal_session.h"
 
@@ -13,6 +14,10 @@ namespace spamwall {
 int PortSocket(uint16_t port) {
   int s = rte_eth_dev_socket_id(port);
   return s < 0 ? static_cast<int>(rte_socket_id()) : s;
+}
+
+PacketPools::~PacketPools() {
+  for (auto& [socket, pool] : by_socket) rte_mempool_free(pool);
 }
 
 bool CreatePacketPools(const std::vector<uint16_t>& ports, const HwProfile& profile,

@@ -12,10 +12,10 @@ nlohmann::json CountsByReason(const uint64_t (&v)[SW_REASON_COUNT]) {
   return j;
 }
 
-RunCounters ReadCounters(PolicyPublisher* publisher,
+RunCounters ReadCounters(GenerationPublisher* publisher,
                          const std::vector<const WorkerCounters*>& workers) {
   RunCounters c;
-  PolicyPublisher::Totals t = publisher->LifetimeTotals(static_cast<unsigned>(workers.size()));
+  GenerationPublisher::Totals t = publisher->LifetimeTotals(static_cast<unsigned>(workers.size()));
   c.verdicts = t.all;
   c.worker_verdicts = std::move(t.workers);
   for (const WorkerCounters* w : workers) {

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dataplane/app/live_policy.h"
+#include "dataplane/app/generation_publisher.h"
 #include "dataplane/app/worker_counters.h"
 #include "dataplane/core/compiled_policy.h"
 
@@ -30,7 +30,7 @@ struct RunInfo {
 };
 
 // Everything a report shows, read once: the verdicts from the policy
-// generations (PolicyPublisher::LifetimeTotals, their only source), the
+// generations (GenerationPublisher::LifetimeTotals, their only source), the
 // ports, I/O and cycles from each worker's own counters.
 struct RunCounters {
   GenerationCounters verdicts;                      // every generation, every worker
@@ -41,8 +41,8 @@ struct RunCounters {
 
 // Reads the counters of a running (or stopped) dataplane; `workers[i]` is
 // worker i's own counters, its verdicts are slot i of every generation. Takes
-// the publisher's lock: not from inside PolicyPublisher::WithCurrent.
-RunCounters ReadCounters(PolicyPublisher* publisher, const std::vector<const WorkerCounters*>& workers);
+// the publisher's lock: not from inside GenerationPublisher::WithCurrent.
+RunCounters ReadCounters(GenerationPublisher* publisher, const std::vector<const WorkerCounters*>& workers);
 
 // {"consumer_smtp": N, ...}: one count per drop reason (reason 0 left out).
 nlohmann::json CountsByReason(const uint64_t (&v)[SW_REASON_COUNT]);

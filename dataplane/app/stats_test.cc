@@ -55,13 +55,13 @@ TEST(StatsTest, SumsWorkersAndReportsEveryReason) {
 // The verdicts come from the generations, nothing else: a worker's own
 // counters hold ports, I/O and cycles only.
 TEST(StatsTest, ReadCountersTakesVerdictsFromEveryGeneration) {
-  PolicyPublisher pub;
+  GenerationPublisher pub;
   std::string error;
-  ASSERT_TRUE(pub.Init(EmptyPolicy(), 0, "boot", 0, &error)) << error;
+  ASSERT_TRUE(pub.Init(EmptyPolicy(), 0, "boot", {}, &error)) << error;
   WorkerCounters w0, w1;
   uint64_t packets = 0;
   for (uint64_t g = 1; g <= 3; g++) {
-    LivePolicy* live = pub.live()->load();
+    Generation* live = pub.live()->load();
     live->workers[0].packets += 4, live->workers[0].passed += 3;
     live->workers[0].dropped[SW_REASON_MX_FENCE] += 1;
     live->workers[1].packets += 2, live->workers[1].passed += 2;

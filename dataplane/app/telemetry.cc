@@ -14,7 +14,7 @@ namespace {
 // Telemetry callbacks carry no user pointer: the run's sources live here.
 std::mutex g_mu;
 std::function<nlohmann::json()> g_stats;
-PolicyPublisher* g_publisher = nullptr;
+GenerationPublisher* g_publisher = nullptr;
 
 // Scalars of `obj` into the dict `d`; nested objects are flattened into
 // "outer_inner" names, arrays left out (they have commands of their own).
@@ -58,7 +58,7 @@ int Answer(const char* cmd, const char*, rte_tel_data* d) {
   rte_tel_data_start_dict(d);
   const std::string c = cmd;
   if (c == "/spamwall/policy") {
-    AddFlat(d, g_publisher->WithCurrent([](const LivePolicy& l) { return LivePolicyJson(l); }), "");
+    AddFlat(d, g_publisher->WithCurrent([](const Generation& l) { return LivePolicyJson(l); }), "");
     return 0;
   }
   if (c == "/spamwall/generations") {
@@ -80,7 +80,7 @@ int Answer(const char* cmd, const char*, rte_tel_data* d) {
 
 }  // namespace
 
-void StartTelemetry(std::function<nlohmann::json()> stats, PolicyPublisher* publisher) {
+void StartTelemetry(std::function<nlohmann::json()> stats, GenerationPublisher* publisher) {
   static std::once_flag registered;
   std::call_once(registered, [] {
     rte_telemetry_register_cmd("/spamwall/stats", Answer,

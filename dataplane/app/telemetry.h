@@ -13,14 +13,32 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dataplane/app/live_policy.h"
+#include "dataplane/app/generation_publisher.h"
 
 namespace spamwall {
 
 // Registers the commands (once per process; DPDK keeps them until exit) and
 // points them at this run's counters. Call EndTelemetry before those go away.
-void StartTelemetry(std::function<nlohmann::json()> stats, PolicyPublisher* publisher);
+void StartTelemetry(std::function<nlohmann::json()> stats, GenerationPublisher* publisher);
 void EndTelemetry();
+
+// StartTelemetry for a scope: EndTelemetry on every way out of it.
+class TelemetryScope {
+ public:
+  TelemetryScope(std::function<nlohmann::json()> stats, GenerationPublisher* publisher) {
+    StartTelemetry(std::move(stats), publisher);
+  }
+  ~TelemetryScope() { End(); }
+  TelemetryScope(const TelemetryScope&) = delete;
+  TelemetryScope& operator=(const TelemetryScope&) = delete;
+  void End() {
+    if (active_) EndTelemetry();
+    active_ = false;
+  }
+
+ private:
+  bool active_ = true;
+};
 
 }  // namespace spamwall
 

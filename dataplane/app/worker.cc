@@ -4,7 +4,6 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
-#include <rte_rcu_qsbr.h>
 
 #include <algorithm>
 
@@ -102,14 +101,14 @@ uint64_t ProcessBurst(const WorkerConfig& cfg, const CompiledPolicy& policy, Gen
   return classify_cycles;
 }
 
-uint16_t PollPort(const WorkerConfig& cfg, LivePolicy* live, uint16_t in_port, uint16_t out_port,
+uint16_t PollPort(const WorkerConfig& cfg, Generation* live, uint16_t in_port, uint16_t out_port,
                   WorkerCounters* c, uint64_t* classify_cycles) {
   rte_mbuf* pkts[kMaxBurst];
   uint16_t n = rte_eth_rx_burst(in_port, cfg.queue, pkts, std::min(cfg.burst, kMaxBurst));
   if (n == 0) return 0;
   for (uint16_t i = 0; i < n && i < 8; i++) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
   AddRelaxed(c->bursts, 1);
-  *classify_cycles += ProcessBurst(cfg, *live->policy, &live->workers[cfg.index], in_port,
+  *classify_cycles += ProcessBurst(cfg, live->PolicyFor(cfg.socket), &live->workers[cfg.index], in_port,
                                    out_port, pkts, n, c);
   return n;
 }
@@ -121,10 +120,10 @@ uint32_t PollOnce(const WorkerConfig& cfg, WorkerCounters* c) {
   uint64_t classify = 0;
   // One load per poll: a policy swapped in between polls applies from the
   // next; the one loaded here is not touched after the quiescent report.
-  LivePolicy* live = cfg.policy->load(std::memory_order_acquire);
+  Generation* live = cfg.policy->load(std::memory_order_acquire);
   uint32_t n = PollPort(cfg, live, cfg.port_a, cfg.port_b, c, &classify);
   n += PollPort(cfg, live, cfg.port_b, cfg.port_a, c, &classify);
-  if (cfg.qsbr) rte_rcu_qsbr_quiescent(cfg.qsbr, cfg.index);
+  if (cfg.rcu) cfg.rcu->Quiescent(cfg.reader_id);
   if (n) {
     AddRelaxed(c->classify_cycles, classify);
     AddRelaxed(c->io_cycles, (rte_rdtsc() - t0) - classify);
@@ -133,15 +132,8 @@ uint32_t PollOnce(const WorkerConfig& cfg, WorkerCounters* c) {
 }
 
 void RunWorker(const WorkerConfig& cfg, WorkerCounters* c) {
-  if (cfg.qsbr) {
-    rte_rcu_qsbr_thread_register(cfg.qsbr, cfg.index);
-    rte_rcu_qsbr_thread_online(cfg.qsbr, cfg.index);
-  }
+  DataplaneRcu::Reader reader(cfg.rcu, cfg.reader_id);
   while (!cfg.stop->load(std::memory_order_relaxed)) PollOnce(cfg, c);
-  if (cfg.qsbr) {
-    rte_rcu_qsbr_thread_offline(cfg.qsbr, cfg.index);
-    rte_rcu_qsbr_thread_unregister(cfg.qsbr, cfg.index);
-  }
 }
 
 }  // namespace spamwall

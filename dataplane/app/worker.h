@@ -7,7 +7,8 @@
 #include <atomic>
 #include <cstdint>
 
-#include "dataplane/app/live_policy.h"
+#include "dataplane/app/dataplane_rcu.h"
+#include "dataplane/app/generation.h"
 #include "dataplane/app/worker_counters.h"
 
 namespace spamwall {
@@ -21,19 +22,22 @@ struct WorkerConfig {
   int drop_port = -1;        // >= 0: dropped frames leave here unchanged (capture)
   uint16_t drop_queue = 0;    // this worker's TX queue on drop_port
   uint16_t burst = 32;
-  // The live policy; the control path swaps it (live_policy.h), workers only
-  // load it, once per poll, and count into its slot `index`.
-  std::atomic<LivePolicy*>* policy = nullptr;
-  unsigned index = 0;           // worker number: QSBR thread id and counter slot
-  rte_rcu_qsbr* qsbr = nullptr;  // null: no concurrent swaps (offline mode)
+  // The live generation; the control path swaps it (generation_publisher.h),
+  // workers only load it, once per poll, read its tables for `socket` and
+  // count into its slot `index`.
+  std::atomic<Generation*>* policy = nullptr;
+  unsigned index = 0;           // worker number: counter slot
+  unsigned socket = 0;          // NUMA socket of the worker's lcore
+  DataplaneRcu* rcu = nullptr;  // null: no concurrent swaps (offline mode)
+  unsigned reader_id = 0;       // this worker's RCU reader id (the lcore plan's)
   const std::atomic<bool>* stop = nullptr;
 };
 
 // One RX burst from each port of the pair; returns the frames received.
 uint32_t PollOnce(const WorkerConfig& cfg, WorkerCounters* counters);
 
-// PollOnce until *cfg.stop; the lcore entry point. Registers with the QSBR
-// variable first and goes offline last, so a swap never waits for a worker
+// PollOnce until *cfg.stop; the lcore entry point. An RCU reader for the
+// loop's lifetime (DataplaneRcu::Reader), so a swap never waits for a worker
 // that has stopped.
 void RunWorker(const WorkerConfig& cfg, WorkerCounters* counters);
 

@@ -2,8 +2,8 @@
 //
 // Verdicts (packets judged, passed, dropped and would-drop per reason) are
 // counted once: per policy generation and worker, in GenerationCounters
-// (LivePolicy::workers, live_policy.h). Lifetime totals are derived from the
-// generations: folded + retired + live (PolicyPublisher::Totals); nothing
+// (Generation::workers, generation_publisher.h). Lifetime totals are derived from the
+// generations: folded + retired + live (GenerationPublisher::Totals); nothing
 // else counts a verdict. A worker's own WorkerCounters hold what is not a
 // verdict: per-port rx/tx/dropped/tx_failed, frames sent to the drop-capture
 // port, bursts, cycles, and the parser's detail on malformed frames.
@@ -43,7 +43,7 @@ inline void AddRelaxed(uint64_t& field, uint64_t n) {
 }
 
 // The verdicts judged under one policy generation by one worker (its slot of
-// LivePolicy::workers); summed, the same for many workers or generations.
+// Generation::workers); summed, the same for many workers or generations.
 struct alignas(64) GenerationCounters {
   uint64_t packets = 0;  // packets == passed + sum(dropped)
   uint64_t passed = 0;

@@ -40,6 +40,8 @@ struct PolicySummary {
   size_t distinct_prefixes_v4 = 0, distinct_prefixes_v6 = 0;
 };
 
+// A field added here is also copied by the dataplane's per-socket replica
+// (dataplane/app/numa_replica.cc) and carried by the policy image.
 struct CompiledPolicy {
   // What the compiler builds: each family's prefixes, sorted and merged
   // (poptrie_builder.h), straight into the lookup tables. Throws
