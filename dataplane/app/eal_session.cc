@@ -13,7 +13,12 @@
 namespace spamwall {
 
 EalSession::~EalSession() {
-  if (started_) rte_eal_cleanup();
+  if (!started_) return;
+  rte_eal_cleanup();
+  // The EAL makes its runtime directory (/var/run/dpdk/PREFIX) even with
+  // --no-shconf and leaves it behind; empty, it is ours to remove (a live
+  // run's shared config files keep it, as DPDK intends).
+  if (!runtime_dir_.empty()) rmdir(runtime_dir_.c_str());
 }
 
 bool EalSession::Start(const std::vector<std::string>& args, std::string* error) {
@@ -29,6 +34,7 @@ bool EalSession::Start(const std::vector<std::string>& args, std::string* error)
     return false;
   }
   started_ = true;
+  runtime_dir_ = rte_eal_get_runtime_dir();
   return true;
 }
 

@@ -25,6 +25,7 @@ class EalSession {
 
  private:
   bool started_ = false;
+  std::string runtime_dir_;
 };
 
 // EAL arguments for a self-contained run without hugepages or PCI: what the

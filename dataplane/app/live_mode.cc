@@ -10,7 +10,6 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 
 #include "dataplane/app/control_server.h"
@@ -19,6 +18,7 @@
 #include "dataplane/app/dataplane_rcu.h"
 #include "dataplane/app/generation_publisher.h"
 #include "dataplane/app/ports.h"
+#include "dataplane/app/run_files.h"
 #include "dataplane/app/run_support.h"
 #include "dataplane/app/telemetry.h"
 #include "dataplane/app/worker_lcores.h"
@@ -185,7 +185,10 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
   if (!o.stats_json.empty()) {
     nlohmann::json j = StatsJson(run, counters);
     AddGenerations(&publisher, &j);
-    std::ofstream(o.stats_json) << j.dump(2) << "\n";
+    if (!WriteStatsFile(o.stats_json, j.dump(2) + "\n", &error)) {
+      std::printf("%s", HumanReport(run, counters).c_str());
+      return Fail(1, "--stats-json " + error);
+    }
   }
   std::printf("spamwall-dataplane live: stopped after %.1f s\n%s", run.elapsed_s,
               HumanReport(run, counters).c_str());

@@ -5,12 +5,12 @@
 
 #include <atomic>
 #include <cstdio>
-#include <fstream>
 
 #include "dataplane/app/eal_session.h"
 #include "dataplane/app/generation_publisher.h"
 #include "dataplane/app/pcap_input.h"
 #include "dataplane/app/ports.h"
+#include "dataplane/app/run_files.h"
 #include "dataplane/app/run_support.h"
 #include "dataplane/app/worker.h"
 
@@ -33,7 +33,13 @@ int RunOffline(const Options& o, const char* program, BootPolicy boot) {
   if (!InspectPcap(o.pcap_in, &in, &error)) return Fail(2, error);
   for (const std::string* path : {&o.pcap_in, &o.pcap_out, &o.pcap_drop})
     if (!path->empty() && !CheckDevargsSafe(*path, &error)) return Fail(2, error);
-  for (const std::string* path : {&o.pcap_out, &o.pcap_drop, &o.stats_json})
+  if (!CheckDistinctFiles({{"--pcap-in", o.pcap_in}, {"--policy", o.policy},
+                           {"--policy-image", o.policy_image}, {"--profile", o.profile}},
+                          {{"--pcap-out", o.pcap_out}, {"--pcap-drop", o.pcap_drop},
+                           {"--stats-json", o.stats_json}},
+                          &error))
+    return Fail(2, error);
+  for (const std::string* path : {&o.pcap_out, &o.pcap_drop})
     if (!path->empty() && !CheckWritable(*path, &error)) return Fail(2, error);
 
   std::vector<std::string> args = PrivateEalArgs(program, o.verbose);
@@ -96,12 +102,21 @@ int RunOffline(const Options& o, const char* program, BootPolicy boot) {
 
   // The verdicts of the run are its one generation's (worker slot 0).
   const RunCounters c = ReadCounters(&publisher, {&counters});
-  if (!o.stats_json.empty()) {
-    std::ofstream(o.stats_json) << StatsJson(run, c).dump(2) << "\n";
-  }
+  // What the ports sent must be in the files: libpcap's dumper reports no
+  // short write (a full disk), so each output is read back.
+  std::vector<std::string> warnings;
+  if (!VerifyPcapOutput("--pcap-out", o.pcap_out, LoadRelaxed(counters.port[ids[1]].tx), &warnings,
+                        &error) ||
+      (!o.pcap_drop.empty() &&
+       !VerifyPcapOutput("--pcap-drop", o.pcap_drop, LoadRelaxed(counters.drop_captured), &warnings,
+                         &error)))
+    return Fail(1, error);
+  if (!o.stats_json.empty() && !WriteStatsFile(o.stats_json, StatsJson(run, c).dump(2) + "\n", &error))
+    return Fail(1, "--stats-json " + error);
   std::printf("spamwall-dataplane offline: %s -> %s%s%s\n", o.pcap_in.c_str(), o.pcap_out.c_str(),
               o.pcap_drop.empty() ? "" : ", drops -> ", o.pcap_drop.c_str());
   std::printf("%s", HumanReport(run, c).c_str());
+  for (const std::string& w : warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
   if (c.verdicts.packets != in.packets)
     return Fail(1, "only " + std::to_string(c.verdicts.packets) + " of the " +
                        std::to_string(in.packets) + " frames in " + o.pcap_in +

@@ -31,9 +31,11 @@ bool InspectPcap(const std::string& path, PcapInfo* info, std::string* error) {
   const u_char* data;
   int rc;
   *info = PcapInfo{};
+  info->snaplen = static_cast<uint32_t>(pcap_snapshot(p));
   while ((rc = pcap_next_ex(p, &hdr, &data)) == 1) {
     info->packets++;
     info->bytes += hdr->caplen;
+    if (hdr->caplen < hdr->len) info->cut++;
   }
   if (rc == PCAP_ERROR) {
     *error = path + ": damaged after " + std::to_string(info->packets) + " packets (" +

@@ -11,6 +11,8 @@ namespace spamwall {
 struct PcapInfo {
   uint64_t packets = 0;
   uint64_t bytes = 0;
+  uint64_t cut = 0;  // records shorter than their frame (caplen < len: the snap length)
+  uint32_t snaplen = 0;
 };
 
 // Reads the whole file: Ethernet link type required.

@@ -5,10 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 
+#include "dataplane/core/durable_file.h"
 #include "dataplane/core/policy_image.h"
 #include "dataplane/core/policy_image_format.h"
 #include "dataplane/core/policy_image_layout.h"
@@ -108,42 +108,9 @@ bool WritePolicyImageFile(const std::string& path, const CompiledPolicy& policy,
     *error = path + ": " + *error;
     return false;
   }
-  const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  // A name of our own beside the target: O_EXCL never opens another's file,
-  // O_NOFOLLOW never a link someone planted.
-  static std::atomic<uint64_t> serial{0};
-  std::string tmp;
-  int fd = -1;
-  for (int attempt = 0; fd < 0 && attempt < 16; attempt++) {
-    tmp = dir + "/." + base + ".tmp-" + std::to_string(getpid()) + "-" + std::to_string(serial++);
-    fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
-    if (fd < 0 && errno != EEXIST) break;
-  }
-  if (fd < 0) {
-    *error = Errno(path);
+  if (!WriteFileDurably(path, 0640, [&](int fd) { return WriteLayout(fd, layout); }, error))
     return false;
-  }
-  int err = 0;
-  if (!WriteLayout(fd, layout) || fsync(fd) != 0) err = errno;
-  if (close(fd) != 0 && err == 0) err = errno;
-  if (err == 0 && rename(tmp.c_str(), path.c_str()) != 0) err = errno;
-  if (err != 0) {  // ENOSPC, EIO, ...: the target is untouched
-    unlink(tmp.c_str());
-    *error = path + ": " + std::strerror(err);
-    return false;
-  }
   if (digest) *digest = image::DigestOf(layout.image_crc, layout.total);
-  // The rename is durable only once the directory is.
-  const int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0 || fsync(dfd) != 0) {
-    const int sync_err = errno;
-    *error = path + ": written, but syncing its directory " + dir + " failed: " + std::strerror(sync_err);
-    if (dfd >= 0) close(dfd);
-    return false;
-  }
-  close(dfd);
   return true;
 }
 

@@ -4,6 +4,12 @@
 // fixture says, and STATS.json must count it under the right reason.
 #include <gtest/gtest.h>
 
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 
@@ -161,6 +167,97 @@ TEST(DataplaneOfflineTest, BadInputIsRefusedClearly) {
   r = RunDataplane({"--policy", policy, "--pcap-in", dir / "in.pcap"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("needs --pcap-out"), std::string::npos) << r.output;
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// An output that is an input, or another output, by any spelling (a link,
+// "./"), is refused before anything is opened for writing: the input stays
+// as it was.
+TEST(DataplaneOfflineTest, AnOutputThatIsAnInputOrAnotherOutputIsRefused) {
+  TempDir dir;
+  const std::string policy = fixtures::FixturesDir() + "/policy.yaml";
+  const std::string in = dir / "in.pcap";
+  std::filesystem::copy_file(fixtures::FixturesDir() + "/../../examples/traffic.pcap", in);
+  const std::string before = Slurp(in);
+  const std::string policy_before = Slurp(policy);
+  std::filesystem::create_symlink(in, dir / "link.pcap");
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"--pcap-out", in}, "--pcap-out and --pcap-in are the same file"},
+      {{"--pcap-out", dir / "link.pcap"}, "--pcap-out and --pcap-in are the same file"},
+      {{"--pcap-out", dir / "o.pcap", "--pcap-drop", dir.path() + "/./o.pcap"},
+       "--pcap-drop and --pcap-out are the same file"},
+      {{"--pcap-out", dir / "o.pcap", "--pcap-drop", dir / "d.pcap", "--stats-json", in},
+       "--stats-json and --pcap-in are the same file"},
+      {{"--pcap-out", dir / "o.pcap", "--stats-json", policy}, "--stats-json and --policy are the same file"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> args = {"--policy", policy, "--pcap-in", in};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    RunResult r = RunDataplane(args);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find(c.message), std::string::npos) << r.output;
+    EXPECT_EQ(Slurp(in), before) << "the input is intact";
+  }
+  EXPECT_EQ(Slurp(policy), policy_before);
+  // Devices may be named twice: both outputs thrown away is a valid run.
+  RunResult r = RunDataplane({"--policy", policy, "--pcap-in", in, "--pcap-out", "/dev/null",
+                              "--pcap-drop", "/dev/null"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
+// A full disk (a small tmpfs): the short pcap and the unwritable STATS.json
+// are each an exit 1 naming the file, never a truncated result and exit 0;
+// the input is untouched and no STATS.json is left half written.
+TEST(DataplaneOfflineTest, AFullDiskIsAFailedRunNotATruncatedResult) {
+  if (geteuid() != 0) GTEST_SKIP() << "mounting a tmpfs needs root";
+  TempDir dir;
+  const std::string policy = fixtures::FixturesDir() + "/policy.yaml";
+  const std::string in = dir / "in.pcap";
+  std::filesystem::copy_file(fixtures::FixturesDir() + "/../../examples/traffic.pcap", in);
+  const std::string before = Slurp(in);
+  const std::string small = dir / "small";
+  std::filesystem::create_directory(small);
+  ASSERT_EQ(mount("tmpfs", small.c_str(), "tmpfs", 0, "size=512k"), 0) << std::strerror(errno);
+  struct Unmount {
+    std::string path;
+    ~Unmount() { umount(path.c_str()); }
+  } unmount{small};
+
+  RunResult r = RunDataplane({"--policy", policy, "--pcap-in", in, "--pcap-out", small + "/o.pcap"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("--pcap-out: " + small + "/o.pcap"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("a full disk?"), std::string::npos) << r.output;
+  EXPECT_EQ(Slurp(in), before);
+
+  {  // the rest of the file system filled to the last byte
+    std::ofstream fill(small + "/fill", std::ios::binary);
+    std::string block(4096, 'x');
+    while (fill.write(block.data(), block.size())) {
+    }
+  }
+  std::filesystem::remove(small + "/o.pcap");
+  {
+    std::ofstream fill(small + "/fill", std::ios::binary | std::ios::app);
+    std::string block(4096, 'x');
+    while (fill.write(block.data(), block.size())) {
+    }
+  }
+  r = RunDataplane({"--policy", policy, "--pcap-in", in, "--pcap-out", "/dev/null", "--stats-json",
+                    small + "/s.json"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("--stats-json " + small + "/s.json: No space left on device"), std::string::npos)
+      << r.output;
+  EXPECT_FALSE(std::filesystem::exists(small + "/s.json"));
+  for (const auto& e : std::filesystem::directory_iterator(small))
+    EXPECT_EQ(e.path().filename(), "fill") << "no temporary left behind";
 }
 
 TEST(DataplaneOfflineTest, EmptyPcapIsAnEmptyRun) {
