@@ -32,7 +32,7 @@ bool WriteFileDurably(const std::string& path, mode_t mode,
   std::string tmp = dir + "/." + base + ".tmp-XXXXXX";
   const int fd = mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) {
-    *error = path + ": cannot create a temporary file in " + dir + ": " + std::strerror(errno);
+    *error = path + ": " + std::strerror(errno) + " (creating its temporary file in " + dir + ")";
     return false;
   }
   int err = 0;
