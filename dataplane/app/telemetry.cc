@@ -2,10 +2,12 @@
 
 #include <rte_telemetry.h>
 
+#include <algorithm>
 #include <mutex>
 #include <string>
 
 #include "dataplane/app/control_server.h"
+#include "dataplane/app/telemetry_eal_guard.h"
 
 namespace spamwall {
 
@@ -38,7 +40,9 @@ void AddFlat(rte_tel_data* d, const nlohmann::json& obj, const std::string& pref
   }
 }
 
-// An array of objects as a dict of containers named by `key` of each.
+// An array of objects as a dict of containers named by `key` of each. A
+// container the dict cannot take (it is full) is freed here: telemetry
+// frees only those it took.
 void AddEach(rte_tel_data* d, const nlohmann::json& items, const std::string& key,
              const std::string& prefix) {
   for (const auto& item : items) {
@@ -48,9 +52,13 @@ void AddEach(rte_tel_data* d, const nlohmann::json& items, const std::string& ke
     AddFlat(child, item, "");
     std::string name = prefix + (item[key].is_string() ? item[key].get<std::string>()
                                                         : item[key].dump());
-    rte_tel_data_add_dict_container(d, name.c_str(), child, 0);
+    if (rte_tel_data_add_dict_container(d, name.c_str(), child, 0) != 0) rte_tel_data_free(child);
   }
 }
+
+// One generation's row is about 300 bytes of the 16 KB a telemetry answer
+// may hold: the newest this many, the live one first, fit with room.
+constexpr size_t kTelemetryGenerations = 32;
 
 int Answer(const char* cmd, const char*, rte_tel_data* d) {
   std::lock_guard<std::mutex> lock(g_mu);
@@ -62,7 +70,16 @@ int Answer(const char* cmd, const char*, rte_tel_data* d) {
     return 0;
   }
   if (c == "/spamwall/generations") {
-    AddEach(d, GenerationsJson(g_publisher->Generations()), "generation", "generation_");
+    // Newest first, so a truncated list keeps the live generation and the
+    // ones just before it; the totals of every generation are /spamwall/stats.
+    std::vector<GenerationPublisher::GenerationTotals> gens = g_publisher->Generations();
+    const size_t known = gens.size() + g_publisher->FoldedGenerations().generations;
+    std::reverse(gens.begin(), gens.end());
+    if (gens.size() > kTelemetryGenerations) gens.resize(kTelemetryGenerations);
+    rte_tel_data_add_dict_u64(d, "generations_known", known);
+    rte_tel_data_add_dict_u64(d, "generations_listed", gens.size());
+    rte_tel_data_add_dict_u64(d, "truncated", known > gens.size());
+    AddEach(d, GenerationsJson(gens), "generation", "generation_");
     return 0;
   }
   nlohmann::json s = g_stats();
@@ -91,6 +108,7 @@ void StartTelemetry(std::function<nlohmann::json()> stats, GenerationPublisher* 
     rte_telemetry_register_cmd("/spamwall/generations", Answer,
                                "spamwall counters per policy generation. No parameters");
     rte_telemetry_register_cmd("/spamwall/policy", Answer, "spamwall live policy. No parameters");
+    GuardEalTelemetry();
   });
   std::lock_guard<std::mutex> lock(g_mu);
   g_stats = std::move(stats);

@@ -3,7 +3,9 @@
 //   /spamwall/stats        totals: packets, passed, drops and would-drops per reason, ...
 //   /spamwall/ports        per port: rx, tx, dropped, tx_failed
 //   /spamwall/workers      per worker: packets, passed, drops per reason
-//   /spamwall/generations  per policy generation: packets, passed, drops per reason
+//   /spamwall/generations  per policy generation, newest (live) first, the newest 32:
+//                          packets, passed, drops per reason; generations_known,
+//                          generations_listed and truncated say what is left out
 //   /spamwall/policy       the live policy: generation, mode, source, counts per list
 // The answers are built from the same JSON as the control socket's `stats`.
 #ifndef SPAMWALL_DATAPLANE_APP_TELEMETRY_H_
