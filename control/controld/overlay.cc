@@ -170,6 +170,7 @@ bool MergeOverlay(const Policy& base, const Overlay& o, const std::string& overl
   m.never_block_udp = base.never_block_udp;
   m.exemptions = base.exemptions;
   m.smtp_flow_rate = base.smtp_flow_rate;
+  copy_list(base.sampling_watch, &m.sampling_watch);
   m.signatures = base.signatures;
   m.files = base.files;
   SourceLoc loc{static_cast<uint32_t>(out->files.size()), 0, 0};

@@ -52,6 +52,7 @@ struct Policy {
   std::vector<PortEntry> smtp_ports, submission_ports, never_block_tcp, never_block_udp;
   std::vector<Exemption> exemptions;
   uint32_t smtp_flow_rate = 0;  // 0: not sampled
+  std::vector<PrefixEntry> sampling_watch;  // subscribers whose every mail flow is sampled
   std::vector<std::string> signatures;  // paths as written, relative to the policy
 
   std::vector<std::string> files;  // files[0] is the policy file itself

@@ -26,7 +26,7 @@ std::unique_ptr<CompiledPolicy> CompilePolicy(const Policy& policy, const Compil
   // at a time costs more than the copy here (huge_page_hint.h).
   size_t count4 = 0, count6 = 0;
   for (const auto* list : {&policy.consumer, &policy.business, &policy.internal, &policy.mx_servers,
-                           &policy.authorized_relays, &policy.quarantine})
+                           &policy.authorized_relays, &policy.quarantine, &policy.sampling_watch})
     for (const auto& e : *list) (e.prefix.family == 4 ? count4 : count6)++;
   for (const auto& ex : policy.exemptions) (ex.prefix.family == 4 ? count4 : count6)++;
   std::vector<PoptriePrefix> v4, v6;
@@ -40,6 +40,7 @@ std::unique_ptr<CompiledPolicy> CompilePolicy(const Policy& policy, const Compil
   Collect(policy.mx_servers, SW_CLASS_MX, &v4, &v6);
   Collect(policy.authorized_relays, SW_CLASS_RELAY, &v4, &v6);
   Collect(policy.quarantine, SW_CLASS_QUARANTINE, &v4, &v6);
+  Collect(policy.sampling_watch, SW_CLASS_WATCH, &v4, &v6);
 
   PolicySummary s;
   std::vector<const Exemption*> active;

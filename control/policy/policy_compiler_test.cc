@@ -37,6 +37,23 @@ exemptions:
 quarantine: [100.64.99.7/32]
 )";
 
+// sampling.watch marks its subscribers' addresses, whatever else covers
+// them, and the verdict carries the mark for the sampler without changing.
+TEST(PolicyCompilerTest, SamplingWatchMarksItsSubscribersForTheSampler) {
+  Diagnostics diag;
+  auto c = Compile(std::string(kPolicy) + "sampling:\n  smtp_flow_rate: 64\n  watch: [100.64.1.0/24, 2001:db8:1000::5]\n",
+                   &diag);
+  ASSERT_NE(c, nullptr) << diag.ToString();
+  constexpr uint8_t C = SW_CLASS_CONSUMER, I = SW_CLASS_INTERNAL, W = SW_CLASS_WATCH;
+  EXPECT_EQ(ClassOf(*c, "100.64.1.1"), C | I | W);
+  EXPECT_EQ(ClassOf(*c, "100.64.2.1"), C | I);
+  EXPECT_EQ(ClassOf(*c, "2001:db8:1000::5"), C | I | W);
+  EXPECT_EQ(c->smtp_flow_rate, 64u);
+  Diagnostics bad;
+  EXPECT_FALSE(LoadPolicyText(std::string(kPolicy) + "sampling:\n  watch: [100.64.1.0/33]\n", "p.yaml", "", &bad));
+  EXPECT_NE(bad.ToString().find("p.yaml:"), std::string::npos) << bad.ToString();
+}
+
 TEST(PolicyCompilerTest, ResolvesClassBitsPerDesign) {
   Diagnostics diag;
   Day today;

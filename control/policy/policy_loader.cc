@@ -420,7 +420,10 @@ std::optional<Policy> Reader::Read(std::string_view text) {
         [&](const YAML::Node& v) {
           if (!ExpectMap(v, "sampling")) return;
           ForEachKey(v, "sampling",
-                     {{"smtp_flow_rate", [&](const YAML::Node& r) {
+                     {{"watch", [&](const YAML::Node& r) {
+                        ReadPrefixes(r, "sampling.watch", &p.sampling_watch);
+                      }},
+                      {"smtp_flow_rate", [&](const YAML::Node& r) {
                         int64_t rate;
                         if (ScalarInt(r, "sampling.smtp_flow_rate", 0, 1 << 20, &rate))
                           p.smtp_flow_rate = static_cast<uint32_t>(rate);

@@ -91,6 +91,9 @@ std::string SerializePolicy(const Policy& p) {
     w.Pod<uint64_t>(list->size());
     for (const auto& s : *list) w.Str(s);
   }
+  // Fields added later go at the end, so that models saved before them
+  // (in the generations of a state directory) still read.
+  w.Vec(p.sampling_watch);
   return w.Take();
 }
 
@@ -126,6 +129,7 @@ std::optional<Policy> DeserializePolicy(const std::string& bytes, std::string* e
       list->push_back(std::move(s));
     }
   }
+  if (ok && !r.done()) ok = r.Vec(&p.sampling_watch);
   if (!ok || !r.done()) {
     *error = "policy model: not a snapshot of this spamwall's format (truncated or foreign)";
     return std::nullopt;

@@ -47,15 +47,30 @@ TEST(PolicySnapshotTest, RefusesEveryTruncationAndTrailingBytes) {
   std::string err;
   ASSERT_TRUE(ParsePrefix("198.51.100.0/24", &c.prefix, &err));
   p.consumer.push_back(c);
+  ASSERT_TRUE(ParsePrefix("100.64.1.0/24", &c.prefix, &err));
+  p.sampling_watch.push_back(c);
   const std::string b = SerializePolicy(p);
+  // The model as saved before sampling.watch existed ends where the watch
+  // list begins (its count, then one entry): that one cut reads, as a model
+  // without a watch list; every other one is refused.
+  const size_t before_watch = b.size() - sizeof(uint64_t) - sizeof(PrefixEntry);
   for (size_t n = 0; n < b.size(); n++) {
     std::string error;
-    EXPECT_FALSE(DeserializePolicy(b.substr(0, n), &error)) << n;
+    auto got = DeserializePolicy(b.substr(0, n), &error);
+    if (n == before_watch) {
+      ASSERT_TRUE(got) << error;
+      EXPECT_TRUE(got->sampling_watch.empty());
+      EXPECT_EQ(got->consumer.size(), 1u);
+      continue;
+    }
+    EXPECT_FALSE(got) << n;
     EXPECT_NE(error.find("policy model"), std::string::npos);
   }
   std::string error;
   EXPECT_FALSE(DeserializePolicy(b + "x", &error));
-  EXPECT_TRUE(DeserializePolicy(b, &error));
+  auto whole = DeserializePolicy(b, &error);
+  ASSERT_TRUE(whole) << error;
+  EXPECT_EQ(whole->sampling_watch.size(), 1u);
 }
 
 }  // namespace

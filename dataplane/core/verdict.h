@@ -16,6 +16,10 @@ namespace spamwall {
 struct Verdict {
   uint8_t drop = 0;    // 1: the packet is dropped
   uint8_t reason = 0;  // sw_reason; with drop == 0, a monitor-mode "would drop"
+  // For the SMTP sampler (not part of the verdict proper): TCP with a mail
+  // port (smtp or submission) on either side, and S or D in sampling.watch.
+  uint8_t mail = 0;
+  uint8_t watch = 0;
 };
 
 constexpr int kReasonCount = SW_REASON_COUNT;
@@ -43,9 +47,10 @@ inline bool NeedsClasses(const CompiledPolicy& policy, const sw_parsed& pkt, uin
 // Rules 2-4 on the resolved classes, then the policy's mode.
 inline Verdict Decide(const CompiledPolicy& policy, uint8_t spf, uint8_t dpf, uint8_t s,
                       uint8_t d) {
-  uint8_t reason = sw_judge_rules(spf, dpf, s, d);
-  if (reason == SW_REASON_NONE) return {};
-  return {static_cast<uint8_t>(policy.mode == PolicyMode::kEnforce), reason};
+  const uint8_t reason = sw_judge_rules(spf, dpf, s, d);
+  const uint8_t watch = ((s | d) & SW_CLASS_WATCH) ? 1 : 0;
+  if (reason == SW_REASON_NONE) return {0, 0, 1, watch};
+  return {static_cast<uint8_t>(policy.mode == PolicyMode::kEnforce), reason, 1, watch};
 }
 
 // Judges an already parsed packet.

@@ -24,6 +24,7 @@ extern "C" {
 #define SW_CLASS_RELAY      0x10u
 #define SW_CLASS_QUARANTINE 0x20u
 #define SW_CLASS_EXEMPT     0x40u  /* covered by an unexpired exemption */
+#define SW_CLASS_WATCH      0x80u  /* in sampling.watch: every flow sampled */
 
 /* Port flags (per TCP port). */
 #define SW_PORT_SMTP        0x01u
