@@ -46,6 +46,9 @@ nlohmann::json CountersJson(const RunCounters& counters, const RunInfo& run) {
   for (int m = 1; m < SW_MALFORMED_COUNT; m++) mal[std::string(MalformedName(m))] = c.malformed[m];
   j["malformed_detail"] = mal;
   j["drop_captured"] = c.drop_captured;
+  j["sampling"] = {{"sampled", c.sampled},
+                   {"ring_full", c.sample_ring_full},
+                   {"no_mbuf", c.sample_no_mbuf}};
   j["bursts"] = c.bursts;
   if (v.packets) {
     j["cycles_per_packet"] = {

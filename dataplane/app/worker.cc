@@ -4,9 +4,11 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
+#include <rte_ring.h>
 
 #include <algorithm>
 
+#include "dataplane/core/flow_hash.h"
 #include "dataplane/core/verdict.h"
 
 namespace spamwall {
@@ -30,6 +32,44 @@ uint16_t TransmitAll(uint16_t port, uint16_t queue, rte_mbuf** pkts, uint16_t n,
     rte_pktmbuf_free_bulk(pkts + sent, n - sent);
   }
   return sent;
+}
+
+// Copies the passed mail frames of sampled flows (sampling.watch, or 1 in
+// smtp_flow_rate by the flow's symmetric hash) to their samplers, before
+// they are sent (after TX the driver owns them). A copy, not a reference:
+// a second reference is incompatible with the MBUF_FAST_FREE offload a
+// profile may grant, and the frames are small.
+void SampleMail(const SampleTap& tap, const CompiledPolicy& policy, const sw_parsed* parsed,
+                const Verdict* verdicts, rte_mbuf* const* pkts, const uint16_t* mail, uint16_t nm,
+                WorkerCounters* c) {
+  rte_mbuf* out[kMaxSamplers][kMaxBurst];
+  uint16_t count[kMaxSamplers] = {};
+  uint64_t sampled = 0, no_mbuf = 0, full = 0;
+  for (uint16_t k = 0; k < nm; k++) {
+    const uint16_t i = mail[k];
+    const uint64_t h = SymmetricFlowHash(parsed[i]);
+    if (!verdicts[i].watch && !SampleFlow(h, policy.smtp_flow_rate)) continue;
+    rte_mbuf* copy = rte_pktmbuf_copy(pkts[i], tap.pool, 0, UINT32_MAX);
+    if (copy == nullptr) {
+      no_mbuf++;
+      continue;
+    }
+    const unsigned s = SamplerOf(h, tap.samplers);
+    out[s][count[s]++] = copy;
+  }
+  for (unsigned s = 0; s < tap.samplers; s++) {
+    if (count[s] == 0) continue;
+    const unsigned taken = rte_ring_sp_enqueue_burst(tap.rings[s], reinterpret_cast<void**>(out[s]),
+                                                     count[s], nullptr);
+    sampled += taken;
+    if (taken < count[s]) {
+      full += count[s] - taken;
+      rte_pktmbuf_free_bulk(out[s] + taken, count[s] - taken);
+    }
+  }
+  if (sampled) AddRelaxed(c->sampled, sampled);
+  if (full) AddRelaxed(c->sample_ring_full, full);
+  if (no_mbuf) AddRelaxed(c->sample_no_mbuf, no_mbuf);
 }
 
 // Judges a burst, counts its verdicts into g (this worker's slot of the
@@ -64,7 +104,8 @@ uint64_t ProcessBurst(const WorkerConfig& cfg, const CompiledPolicy& policy, Gen
 
   rte_mbuf* pass[kMaxBurst];
   rte_mbuf* drop[kMaxBurst];
-  uint16_t np = 0, nd = 0;
+  uint16_t mail[kMaxBurst];  // passed mail frames: sampling candidates
+  uint16_t np = 0, nd = 0, nm = 0;
   uint16_t dropped[SW_REASON_COUNT] = {}, would_drop[SW_REASON_COUNT] = {};
   uint16_t malformed[SW_MALFORMED_COUNT] = {};
   for (uint16_t i = 0; i < n; i++) {
@@ -76,8 +117,11 @@ uint64_t ProcessBurst(const WorkerConfig& cfg, const CompiledPolicy& policy, Gen
     } else {
       would_drop[v.reason]++;  // reason 0 ("none") for ordinary passes
       pass[np++] = pkts[i];
+      mail[nm] = i;
+      nm += v.mail;
     }
   }
+  if (nm && cfg.tap.samplers) SampleMail(cfg.tap, policy, parsed, verdicts, pkts, mail, nm, c);
   AddRelaxed(g->packets, n);
   AddRelaxed(g->passed, np);
   for (int r = 0; r < SW_REASON_COUNT; r++) {

@@ -11,9 +11,22 @@
 #include "dataplane/app/generation.h"
 #include "dataplane/app/worker_counters.h"
 
+struct rte_mempool;
+struct rte_ring;
+
 namespace spamwall {
 
 constexpr uint16_t kMaxBurst = 64;
+constexpr unsigned kMaxSamplers = 8;
+
+// Where a worker puts the mail frames it samples (sampler_rings.h): a copy
+// in the samplers' pool, on this worker's single-producer ring to the
+// sampler the flow hashes to. A full ring is counted, never waited on.
+struct SampleTap {
+  rte_mempool* pool = nullptr;
+  rte_ring* rings[kMaxSamplers] = {};
+  unsigned samplers = 0;  // 0: no sampling
+};
 
 struct WorkerConfig {
   uint16_t port_a = 0;       // subscriber side
@@ -31,6 +44,7 @@ struct WorkerConfig {
   DataplaneRcu* rcu = nullptr;  // null: no concurrent swaps (offline mode)
   unsigned reader_id = 0;       // this worker's RCU reader id (the lcore plan's)
   const std::atomic<bool>* stop = nullptr;
+  SampleTap tap;
 };
 
 // One RX burst from each port of the pair; returns the frames received.

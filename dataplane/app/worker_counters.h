@@ -64,6 +64,9 @@ struct PortCounters {
 struct alignas(64) WorkerCounters {
   uint64_t malformed[SW_MALFORMED_COUNT] = {};  // parser detail, every frame ([0]: well formed)
   uint64_t drop_captured = 0;  // dropped frames written to the drop-capture port
+  uint64_t sampled = 0;            // passed mail frames copied to a sampler
+  uint64_t sample_ring_full = 0;   // sampled frames a full sampler ring refused (never waited on)
+  uint64_t sample_no_mbuf = 0;     // sampled frames not copied: the sampler pool was empty
   uint64_t bursts = 0;           // non-empty RX bursts
   uint64_t classify_cycles = 0;  // parse + lookups + verdict, per burst
   uint64_t io_cycles = 0;        // rx + tx + free, per burst
@@ -88,6 +91,9 @@ template <typename F>
 void ForEachCounter(const WorkerCounters& from, WorkerCounters& to, F f) {
   for (int m = 0; m < SW_MALFORMED_COUNT; m++) f(from.malformed[m], to.malformed[m]);
   f(from.drop_captured, to.drop_captured);
+  f(from.sampled, to.sampled);
+  f(from.sample_ring_full, to.sample_ring_full);
+  f(from.sample_no_mbuf, to.sample_no_mbuf);
   f(from.bursts, to.bursts);
   f(from.classify_cycles, to.classify_cycles);
   f(from.io_cycles, to.io_cycles);
