@@ -1,0 +1,214 @@
+#include "dataplane/sampler/tcp_reassembly.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "dataplane/sampler/tcp_segment.h"
+
+namespace spamwall::sampler {
+
+ReassemblyOutput::~ReassemblyOutput() = default;
+
+void TcpReassembler::Reset(ReassemblyOutput* out, bool client_side, const ReassemblyLimits* limits,
+                           ReassemblyCounters* counters) {
+  ReleaseAll();
+  std::vector<Piece>().swap(ooo_);  // a reused slot keeps no memory
+  out_ = out;
+  client_side_ = client_side;
+  limits_ = limits;
+  counters_ = counters;
+  started_ = midstream_ = syn_seen_ = rst_ = fin_known_ = false;
+  isn_ = next_seq_ = 0;
+  next_ = fin_off_ = 0;
+}
+
+void TcpReassembler::ReleaseAll() {
+  if (counters_) counters_->ooo_bytes_now -= ooo_bytes_;
+  ooo_.clear();
+  ooo_bytes_ = 0;
+}
+
+void TcpReassembler::Segment(uint32_t seq, uint8_t flags, const uint8_t* p, uint32_t len, double ts) {
+  counters_->segments++;
+  if (flags & kTcpRst) {  // its payload, if any, is a diagnostic: not stream data
+    rst_ = true;
+    return;
+  }
+  if (!started_) {
+    started_ = true;
+    if (flags & kTcpSyn) {
+      syn_seen_ = true;
+      isn_ = seq;
+      next_seq_ = seq + 1;
+    } else {
+      midstream_ = true;
+      next_seq_ = seq;
+    }
+  }
+  const uint32_t data_seq = (flags & kTcpSyn) ? seq + 1 : seq;  // the SYN takes one number
+  // Serial arithmetic (RFC 1982): the signed distance from the next byte.
+  const int64_t delta = static_cast<int32_t>(data_seq - next_seq_);
+  const int64_t window = limits_->window;
+  if (delta > window || delta + static_cast<int64_t>(len) < -window) {
+    counters_->out_of_window++;
+    return;
+  }
+  int64_t off = static_cast<int64_t>(next_) + delta;
+  if (off < 0) {  // before the stream's first byte: the part that is is old anyway
+    const uint64_t cut = std::min<uint64_t>(static_cast<uint64_t>(-off), len);
+    p += cut;
+    len -= static_cast<uint32_t>(cut);
+    off = 0;
+  }
+  uint64_t start = static_cast<uint64_t>(off);
+  if (flags & kTcpFin) {
+    if (!fin_known_ && start + len >= next_) {
+      fin_known_ = true;
+      fin_off_ = start + len;
+    }
+  }
+  if (fin_known_ && start + len > fin_off_) {
+    counters_->after_fin++;
+    len = start >= fin_off_ ? 0 : static_cast<uint32_t>(fin_off_ - start);
+  }
+  if (len == 0) return;
+  if (start + len <= next_) {
+    counters_->retransmitted_segments++;
+    counters_->overlap_bytes += len;
+    return;
+  }
+  if (start < next_) {  // first copy wins: what was delivered stays
+    const uint32_t cut = static_cast<uint32_t>(next_ - start);
+    counters_->overlap_bytes += cut;
+    p += cut;
+    len -= cut;
+    start = next_;
+  }
+  if (start == next_) {
+    Deliver(p, len, ts);
+    Drain(ts);
+    return;
+  }
+  if (Store(start, p, len)) return;
+  counters_->ooo_buffer_full++;
+  while (true) {
+    if (ooo_.empty()) {  // alone it does not fit: the hole before it is given up
+      const uint64_t gap = start - next_;
+      counters_->gaps++;
+      counters_->gap_bytes += gap;
+      out_->OnGap(client_side_, gap, ts);
+      next_ += gap;
+      next_seq_ += static_cast<uint32_t>(gap);
+      Deliver(p, len, ts);
+      Drain(ts);
+      return;
+    }
+    GiveUpFirstHole(ts);
+    if (start + len <= next_) {
+      counters_->overlap_bytes += len;
+      return;
+    }
+    if (start <= next_) {
+      const uint32_t cut = static_cast<uint32_t>(next_ - start);
+      counters_->overlap_bytes += cut;
+      Deliver(p + cut, len - cut, ts);
+      Drain(ts);
+      return;
+    }
+    if (Store(start, p, len)) return;
+  }
+}
+
+bool TcpReassembler::Store(uint64_t off, const uint8_t* p, size_t n) {
+  // The parts of [off, off+n) no buffered piece covers (first copy wins).
+  struct Range {
+    uint64_t b, e;
+  };
+  std::vector<Range> fresh;
+  uint64_t cur = off, covered = 0, conflicts = 0;
+  const uint64_t end = off + n;
+  for (size_t i = 0; i < ooo_.size() && cur < end; i++) {
+    const Piece& q = ooo_[i];
+    const uint64_t qb = q.off, qe = q.off + q.bytes.size();
+    if (qe <= cur) continue;
+    if (qb >= end) break;
+    if (qb > cur) fresh.push_back({cur, qb});
+    const uint64_t ob = std::max(cur, qb), oe = std::min(end, qe);
+    covered += oe - ob;
+    if (std::memcmp(p + (ob - off), q.bytes.data() + (ob - qb), oe - ob) != 0) conflicts++;
+    cur = qe;
+  }
+  if (cur < end) fresh.push_back({cur, end});
+  uint64_t add = 0;
+  for (const Range& r : fresh) add += r.e - r.b;
+  if (add == 0) {
+    counters_->retransmitted_segments++;
+    counters_->overlap_bytes += covered;
+    counters_->overlap_conflicts += conflicts;
+    return true;
+  }
+  if (ooo_bytes_ + add > limits_->max_ooo_bytes || ooo_.size() + fresh.size() > limits_->max_ooo_segments ||
+      counters_->ooo_bytes_now + add > limits_->max_ooo_bytes_total) {
+    return false;
+  }
+  for (const Range& r : fresh) {
+    Piece piece{r.b, std::vector<uint8_t>(p + (r.b - off), p + (r.e - off))};
+    auto it = std::lower_bound(ooo_.begin(), ooo_.end(), r.b,
+                               [](const Piece& a, uint64_t o) { return a.off < o; });
+    ooo_.insert(it, std::move(piece));
+  }
+  ooo_bytes_ += add;
+  counters_->ooo_bytes_now += add;
+  counters_->overlap_bytes += covered;
+  counters_->overlap_conflicts += conflicts;
+  counters_->ooo_segments++;
+  return true;
+}
+
+void TcpReassembler::Deliver(const uint8_t* p, size_t n, double ts) {
+  const uint64_t cap = limits_->max_stream_bytes;
+  const size_t give = next_ >= cap ? 0 : static_cast<size_t>(std::min<uint64_t>(n, cap - next_));
+  if (give > 0) {
+    counters_->bytes_delivered += give;
+    out_->OnBytes(client_side_, p, give, ts);
+  }
+  counters_->bytes_over_cap += n - give;
+  next_ += n;
+  next_seq_ += static_cast<uint32_t>(n);
+}
+
+void TcpReassembler::Drain(double ts) {
+  while (!ooo_.empty() && ooo_.front().off <= next_) {
+    Piece q = std::move(ooo_.front());
+    ooo_.erase(ooo_.begin());
+    ooo_bytes_ -= q.bytes.size();
+    counters_->ooo_bytes_now -= q.bytes.size();
+    const uint64_t qe = q.off + q.bytes.size();
+    if (qe > next_) Deliver(q.bytes.data() + (next_ - q.off), qe - next_, ts);
+  }
+}
+
+void TcpReassembler::GiveUpFirstHole(double ts) {
+  if (ooo_.empty()) return;
+  const uint64_t gap = ooo_.front().off - next_;
+  counters_->gaps++;
+  counters_->gap_bytes += gap;
+  out_->OnGap(client_side_, gap, ts);
+  next_ += gap;
+  next_seq_ += static_cast<uint32_t>(gap);
+  Drain(ts);
+}
+
+void TcpReassembler::Flush(double ts) {
+  while (!ooo_.empty()) GiveUpFirstHole(ts);
+  if (fin_known_ && next_ < fin_off_) {  // bytes before the FIN never came
+    const uint64_t gap = fin_off_ - next_;
+    counters_->gaps++;
+    counters_->gap_bytes += gap;
+    out_->OnGap(client_side_, gap, ts);
+    next_ = fin_off_;
+    next_seq_ += static_cast<uint32_t>(gap);
+  }
+}
+
+}  // namespace spamwall::sampler
