@@ -628,7 +628,7 @@ void SmtpSession::EndContent() {
   msg_.complete = !damaged_;
   cstate_ = Client::kCommand;
   if (awaiting_) Emit(*awaiting_);  // its reply never came before this one ended
-  awaiting_ = std::move(msg_);
+  awaiting_ = std::make_unique<SmtpMessageEvent>(std::move(msg_));
   ResetTransaction();
 }
 

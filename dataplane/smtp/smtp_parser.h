@@ -14,7 +14,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -77,6 +76,7 @@ struct SmtpCounters {
 
 class SmtpSession {
  public:
+  // `limits`, `counters` and `sink` outlive the session.
   SmtpSession(const SmtpEndpoint& client, const SmtpEndpoint& server, double ts, bool midstream,
               const SmtpLimits& limits, SmtpCounters* counters, SmtpEventSink* sink);
   SmtpSession(const SmtpSession&) = delete;
@@ -123,7 +123,7 @@ class SmtpSession {
   void ResetTransaction();
   void Anomaly(const char* name);
 
-  SmtpLimits limits_;
+  const SmtpLimits& limits_;  // outlives the session (the flow table's config)
   SmtpCounters* counters_;
   SmtpEventSink* sink_;
   SmtpSessionEvent session_;
@@ -159,7 +159,7 @@ class SmtpSession {
   bool content_ = false;       // its data began
   bool damaged_ = false;       // a gap inside the data
   SmtpMessageEvent msg_;
-  std::optional<SmtpMessageEvent> awaiting_;  // data ended, final reply not yet seen
+  std::unique_ptr<SmtpMessageEvent> awaiting_;  // data ended, final reply not yet seen (rare: not inline)
   std::unique_ptr<Sha256> sha_;               // made at the first message
   bool in_headers_ = false;
   bool header_end_seen_ = false;

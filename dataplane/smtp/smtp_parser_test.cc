@@ -43,12 +43,13 @@ SmtpEndpoint Ep(uint8_t last, uint16_t port) {
 }
 
 struct Conv {
-  explicit Conv(SmtpLimits limits = {}, bool midstream = false)
-      : session(Ep(7, 40000), Ep(25, 25), 1.0, midstream, limits, &counters, &sink) {}
+  explicit Conv(SmtpLimits l = {}, bool midstream = false)
+      : limits(l), session(Ep(7, 40000), Ep(25, 25), 1.0, midstream, limits, &counters, &sink) {}
   void C(const std::string& s) { session.ClientData(reinterpret_cast<const uint8_t*>(s.data()), s.size(), ts += 0.01); }
   void S(const std::string& s) { session.ServerData(reinterpret_cast<const uint8_t*>(s.data()), s.size(), ts += 0.01); }
   void Close() { session.Close(ts += 0.01, "fin"); }
   const SmtpSessionEvent& Session() const { return sink.sessions.at(0); }
+  SmtpLimits limits;  // outlives the session, as the session requires
   double ts = 1.0;
   SmtpCounters counters;
   Recorder sink;
