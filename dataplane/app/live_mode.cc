@@ -20,12 +20,19 @@
 #include "dataplane/app/ports.h"
 #include "dataplane/app/run_files.h"
 #include "dataplane/app/run_support.h"
+#include "dataplane/app/sampler_lcores.h"
 #include "dataplane/app/telemetry.h"
 #include "dataplane/app/worker_lcores.h"
 
 namespace spamwall {
 
 namespace {
+
+// Per (worker, sampler) ring, and the samplers' pool: a second of a
+// sampler's stall at 1:1 sampling of a busy mail mix fills them, which is
+// counted (ring_full), never waited on.
+constexpr unsigned kSamplerRingSize = 4096;
+constexpr unsigned kSamplerPoolMbufs = 32767;
 
 std::atomic<bool> g_stop(false);
 
@@ -93,6 +100,12 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
                                     grants[pair].tx_queues, grants[pair + 1].tx_queues})});
   unsigned lc;
   RTE_LCORE_FOREACH_WORKER(lc) want.lcores.push_back(lc);
+  // The SMTP sampler: --sampler-lcores, else one where an lcore is left
+  // after one worker per port pair and queue.
+  size_t worker_roles = 0;
+  for (const auto& p : want.pairs) worker_roles += p.queues;
+  want.samplers = o.sampler_lcores >= 0 ? static_cast<unsigned>(o.sampler_lcores)
+                                        : (want.lcores.size() > worker_roles ? 1u : 0u);
   want.lcore_socket = [](unsigned l) { return static_cast<int>(rte_lcore_to_socket_id(l)); };
   want.port_socket = [](uint16_t p) { return PortSocket(p); };
   LcorePlan plan;
@@ -115,12 +128,33 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
   if (!publisher.Init(std::move(boot.policy), boot.generation, boot.id, std::move(setup), &error))
     return Fail(1, error);
 
+  // Sampling: the rings and pool, the event log, the samplers. Declared
+  // before the workers so that the workers stop first and each sampler
+  // drains what they queued.
+  SamplerRings rings;
+  const int sampler_socket = plan.samplers ? plan.roles.back().socket : 0;
+  if (!rings.Create(plan.workers, plan.samplers, sampler_socket, kSamplerRingSize,
+                    kSamplerPoolMbufs, &error))
+    return Fail(1, error);
+  EventLog events;
+  if (!o.events.empty() && !events.Open(o.events, &error)) return Fail(2, "--events " + error);
+  if (!o.events.empty() && plan.samplers == 0)
+    std::fprintf(stderr, "warning: --events with no sampler lcore: no events will be written\n");
+  SamplerConfig sampling;
+  sampling.live = publisher.live();
+  sampling.rcu = &rcu;
+  sampling.events = o.events.empty() ? nullptr : &events;
+  sampling.flows.is_mail_port = [live = publisher.live()](uint16_t port) {
+    return live->load(std::memory_order_acquire)->policy->PortFlags(port) != 0;
+  };
+  SamplerLcores samplers(plan, rings, sampling);
+
   WorkerConfig common;
   common.burst = profile.burst;
   common.drop_port = drop_port;
   common.policy = publisher.live();
   common.rcu = &rcu;
-  WorkerLcores lcores(plan, common);
+  WorkerLcores lcores(plan, rings, common);
   const std::vector<const WorkerCounters*> workers = lcores.counters();
   const uint64_t hz = rte_get_tsc_hz();
   const uint64_t start = rte_get_tsc_cycles();
@@ -136,6 +170,9 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
       j["uptime_s"] = now.elapsed_s;
       j["safe_state"] = !live.id.safe_state.empty();
       if (!live.id.safe_state.empty()) j["safe_state_reason"] = live.id.safe_state;
+      j["sampling"]["samplers"] = samplers.CountersJson();
+      if (events.open() || !o.events.empty())
+        j["sampling"]["events"] = {{"written", events.lines_written()}, {"lost", events.lines_lost()}};
       return j;
     });
   };
@@ -149,6 +186,7 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
+  samplers.Launch();
   lcores.Launch();
 
   uint64_t last_report = start, last_packets = 0;
@@ -177,14 +215,20 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
   control.Stop();  // no policy loads from here on
   telemetry.End();
   lcores.Stop();
+  samplers.Stop();  // each drains what the workers queued, closes its flows
   run.elapsed_s = static_cast<double>(rte_get_tsc_cycles() - start) / hz;
   ports.Stop();
   const Generation* last = publisher.live()->load();
   run.policy = last->policy.get();
   const RunCounters counters = ReadCounters(&publisher, workers);
+  std::string events_error;
+  const bool events_ok = events.Close(&events_error);
   if (!o.stats_json.empty()) {
     nlohmann::json j = StatsJson(run, counters);
     AddGenerations(&publisher, &j);
+    j["sampling"]["samplers"] = samplers.CountersJson();
+    if (!o.events.empty())
+      j["sampling"]["events"] = {{"written", events.lines_written()}, {"lost", events.lines_lost()}};
     if (!WriteStatsFile(o.stats_json, j.dump(2) + "\n", &error)) {
       std::printf("%s", HumanReport(run, counters).c_str());
       return Fail(1, "--stats-json " + error);
@@ -192,6 +236,7 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
   }
   std::printf("spamwall-dataplane live: stopped after %.1f s\n%s", run.elapsed_s,
               HumanReport(run, counters).c_str());
+  if (!events_ok) return Fail(1, "--events " + events_error);
   return 0;
 }
 

@@ -12,6 +12,8 @@
 #include "dataplane/app/ports.h"
 #include "dataplane/app/run_files.h"
 #include "dataplane/app/run_support.h"
+#include "dataplane/app/sampler.h"
+#include "dataplane/app/sampler_rings.h"
 #include "dataplane/app/worker.h"
 
 namespace spamwall {
@@ -36,7 +38,7 @@ int RunOffline(const Options& o, const char* program, BootPolicy boot) {
   if (!CheckDistinctFiles({{"--pcap-in", o.pcap_in}, {"--policy", o.policy},
                            {"--policy-image", o.policy_image}, {"--profile", o.profile}},
                           {{"--pcap-out", o.pcap_out}, {"--pcap-drop", o.pcap_drop},
-                           {"--stats-json", o.stats_json}},
+                           {"--stats-json", o.stats_json}, {"--events", o.events}},
                           &error))
     return Fail(2, error);
   for (const std::string* path : {&o.pcap_out, &o.pcap_drop})
@@ -75,8 +77,24 @@ int RunOffline(const Options& o, const char* program, BootPolicy boot) {
                   &grants, &error))
     return Fail(1, error);
 
+  // One sampler, polled in the same loop after the worker: the live mode's
+  // code on one thread.
+  SamplerRings rings;
+  if (!rings.Create(1, 1, 0, 4096, 8191, &error)) return Fail(1, error);
+  EventLog events;
+  if (!o.events.empty() && !events.Open(o.events, &error)) return Fail(2, "--events " + error);
+  SamplerConfig sampling;
+  sampling.rings = rings.RingsOf(0);
+  sampling.live = publisher.live();
+  sampling.events = o.events.empty() ? nullptr : &events;
+  sampling.flows.is_mail_port = [live = publisher.live()](uint16_t port) {
+    return live->load()->policy->PortFlags(port) != 0;
+  };
+  Sampler sampler(sampling);
+
   std::atomic<bool> stop(false);
   WorkerConfig cfg;
+  cfg.tap = rings.TapFor(0);
   cfg.port_a = ids[0];
   cfg.port_b = ids[1];
   cfg.drop_port = o.pcap_drop.empty() ? -1 : ids[2];
@@ -95,7 +113,11 @@ int RunOffline(const Options& o, const char* program, BootPolicy boot) {
     } else if (rte_get_tsc_cycles() - last_progress > kStallSeconds * hz) {
       break;
     }
+    sampler.PollOnce(UnixNow());
   }
+  sampler.Finish(UnixNow());
+  std::string events_error;
+  const bool events_ok = events.Close(&events_error);
   run.elapsed_s = static_cast<double>(rte_get_tsc_cycles() - start) / hz;
   run.tsc_hz = hz;
   ports.Stop();
@@ -111,7 +133,12 @@ int RunOffline(const Options& o, const char* program, BootPolicy boot) {
        !VerifyPcapOutput("--pcap-drop", o.pcap_drop, LoadRelaxed(counters.drop_captured), &warnings,
                          &error)))
     return Fail(1, error);
-  if (!o.stats_json.empty() && !WriteStatsFile(o.stats_json, StatsJson(run, c).dump(2) + "\n", &error))
+  if (!events_ok) return Fail(1, "--events " + events_error);
+  nlohmann::json stats = StatsJson(run, c);
+  stats["sampling"]["samplers"] = nlohmann::json::array({sampler.CountersJson()});
+  if (!o.events.empty())
+    stats["sampling"]["events"] = {{"written", events.lines_written()}, {"lost", events.lines_lost()}};
+  if (!o.stats_json.empty() && !WriteStatsFile(o.stats_json, stats.dump(2) + "\n", &error))
     return Fail(1, "--stats-json " + error);
   std::printf("spamwall-dataplane offline: %s -> %s%s%s\n", o.pcap_in.c_str(), o.pcap_out.c_str(),
               o.pcap_drop.empty() ? "" : ", drops -> ", o.pcap_drop.c_str());

@@ -8,15 +8,22 @@ namespace spamwall {
 const char kUsage[] =
     "usage:\n"
     "  spamwall-dataplane --policy P.yaml --pcap-in IN.pcap --pcap-out PASS.pcap\n"
-    "                     [--pcap-drop DROP.pcap] [--stats-json STATS.json] [-v]\n"
+    "                     [--pcap-drop DROP.pcap] [--stats-json STATS.json]\n"
+    "                     [--events EVENTS.jsonl] [-v]\n"
     "      offline: run the dataplane over DPDK net_pcap ports (no hugepages, no PCI)\n"
     "  spamwall-dataplane --profile hw-profiles/X.yaml [--policy-image G.img] [--policy P.yaml]\n"
     "                     [--stats-json F]\n"
     "                     [--stats-interval SECONDS] [--duration SECONDS]\n"
-    "                     [--control-socket PATH] [--drop-capture] [-v] -- EAL ARGS\n"
+    "                     [--control-socket PATH] [--drop-capture]\n"
+    "                     [--sampler-lcores N] [--events EVENTS.jsonl] [-v] -- EAL ARGS\n"
     "      live: forward between port pairs (0<->1, 2<->3, ...) until SIGINT/SIGTERM;\n"
     "      --control-socket: spamwall-controld pushes policies there (mode 0600);\n"
     "      --drop-capture: the last port (odd count) transmits every dropped frame\n"
+    "      --sampler-lcores N: EAL lcores for the SMTP sampler (default: 1 when an\n"
+    "      EAL lcore is left after the workers, else 0; 0: no sampling)\n"
+    "  --events EVENTS.jsonl: the sampler's SMTP session and message events, one JSON\n"
+    "      object a line (docs/events.md); the policy's sampling: says which flows\n"
+    "      are sampled (smtp_flow_rate: 1 in N, watch: every flow of those subscribers)\n"
     "  --policy-image G.img: boot from a compiled generation (spamwall-compile, or\n"
     "      spamwall-controld's state_dir/live); --policy is used where it does not load.\n"
     "      Live mode with neither usable comes up in the safe state: everything\n"
@@ -58,8 +65,24 @@ bool ParseOptions(int argc, char** argv, Options* out, std::string* error) {
                           : a == "--stats-json" ? &out->stats_json
                           : a == "--profile"    ? &out->profile
                           : a == "--control-socket" ? &out->control_socket
+                          : a == "--events"     ? &out->events
                                                 : nullptr;
     bool is_seconds = a == "--duration" || a == "--stats-interval";
+    if (a == "--sampler-lcores") {
+      if (i + 1 >= argc) {
+        *error = a + " needs a value";
+        return false;
+      }
+      const char* v = argv[++i];
+      int n = 0;
+      auto [end, ec] = std::from_chars(v, v + std::strlen(v), n);
+      if (ec != std::errc() || *end != '\0' || n < 0 || n > 8) {
+        *error = std::string("--sampler-lcores: '") + v + "' is not a number of lcores from 0 to 8";
+        return false;
+      }
+      out->sampler_lcores = n;
+      continue;
+    }
     if (target == nullptr && !is_seconds) {
       *error = "unknown argument '" + a + "'";
       return false;
@@ -86,8 +109,9 @@ bool ParseOptions(int argc, char** argv, Options* out, std::string* error) {
       *error = "offline mode (--pcap-in) needs --pcap-out";
       return false;
     }
-    if (!out->control_socket.empty() || out->drop_capture) {
-      *error = "--control-socket and --drop-capture are for live mode (offline: --pcap-drop)";
+    if (!out->control_socket.empty() || out->drop_capture || out->sampler_lcores >= 0) {
+      *error = "--control-socket, --drop-capture and --sampler-lcores are for live mode "
+               "(offline: --pcap-drop; the sampler runs in the one offline loop)";
       return false;
     }
     if (!out->eal_args.empty() || !out->profile.empty()) {

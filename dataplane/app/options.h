@@ -1,9 +1,9 @@
 // Command line of spamwall-dataplane:
 //   offline: --policy P.yaml | --policy-image G.img --pcap-in IN.pcap --pcap-out PASS.pcap
-//            [--pcap-drop DROP.pcap] [--stats-json STATS.json] [-v]
+//            [--pcap-drop DROP.pcap] [--stats-json STATS.json] [--events EVENTS.jsonl] [-v]
 //   live:    --profile hw-profiles/X.yaml [--policy-image G.img] [--policy P.yaml] [--stats-json F]
 //            [--stats-interval S] [--duration S] [--control-socket PATH]
-//            [--drop-capture] [-v] -- EAL ARGS
+//            [--drop-capture] [--sampler-lcores N] [--events EVENTS.jsonl] [-v] -- EAL ARGS
 #ifndef SPAMWALL_DATAPLANE_APP_OPTIONS_H_
 #define SPAMWALL_DATAPLANE_APP_OPTIONS_H_
 
@@ -18,6 +18,8 @@ struct Options {
   std::string policy, pcap_in, pcap_out, pcap_drop, stats_json, profile;
   std::string control_socket;  // live: where controld loads policies; empty = none
   bool drop_capture = false;   // live: the last port gets every dropped frame
+  std::string events;          // SMTP session and message events, JSON lines (docs/events.md)
+  int sampler_lcores = -1;     // live: lcores for the SMTP sampler; -1: 1 if an lcore is spare
   double duration_s = 0;        // live: 0 = until SIGINT/SIGTERM
   double stats_interval_s = 5;  // live: report period
   bool verbose = false;

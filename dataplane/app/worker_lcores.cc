@@ -4,7 +4,8 @@
 
 namespace spamwall {
 
-WorkerLcores::WorkerLcores(const LcorePlan& plan, const WorkerConfig& common) {
+WorkerLcores::WorkerLcores(const LcorePlan& plan, const SamplerRings& rings,
+                           const WorkerConfig& common) {
   for (const LcoreRole& role : plan.roles) {
     if (role.kind != LcoreRole::Kind::kWorker) continue;
     auto slot = std::make_unique<Slot>();
@@ -17,6 +18,7 @@ WorkerLcores::WorkerLcores(const LcorePlan& plan, const WorkerConfig& common) {
     slot->cfg.reader_id = role.reader_id;
     slot->cfg.drop_queue = static_cast<uint16_t>(role.worker_index);
     slot->cfg.stop = &stop_;
+    slot->cfg.tap = rings.TapFor(role.worker_index);
     slot->lcore = role.lcore;
     slots_.push_back(std::move(slot));
   }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dataplane/app/lcore_plan.h"
+#include "dataplane/app/sampler_rings.h"
 #include "dataplane/app/worker.h"
 
 namespace spamwall {
@@ -17,8 +18,8 @@ namespace spamwall {
 class WorkerLcores {
  public:
   // A worker per kWorker role of `plan`: `common` with the role's ports,
-  // queue, socket, counter slot and RCU reader id filled in.
-  WorkerLcores(const LcorePlan& plan, const WorkerConfig& common);
+  // queue, socket, counter slot, RCU reader id and sampling tap filled in.
+  WorkerLcores(const LcorePlan& plan, const SamplerRings& rings, const WorkerConfig& common);
   ~WorkerLcores() { Stop(); }
   WorkerLcores(const WorkerLcores&) = delete;
   WorkerLcores& operator=(const WorkerLcores&) = delete;

@@ -1,0 +1,141 @@
+#include "dataplane/app/sampler.h"
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <chrono>
+
+#include "dataplane/core/verdict_rules.h"
+#include "dataplane/sampler/flow_table_json.h"
+#include "dataplane/sampler/tcp_segment.h"
+#include "dataplane/smtp/smtp_events.h"
+
+namespace spamwall {
+
+namespace {
+
+constexpr unsigned kBurst = 32;
+constexpr size_t kBatchBytes = 64 * 1024;  // events handed to the log at a time
+constexpr double kExpireEvery = 1.0;       // seconds between idle-flow sweeps
+constexpr double kPublishEvery = 1.0;
+
+}  // namespace
+
+double UnixNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+Sampler::Sampler(const SamplerConfig& cfg) : cfg_(cfg), flows_(cfg.flows, this) { Publish(); }
+
+Sampler::~Sampler() = default;
+
+uint32_t Sampler::PollOnce(double now) {
+  const Generation* live = cfg_.live->load(std::memory_order_acquire);
+  policy_ = &live->PolicyFor(cfg_.socket);
+  uint32_t taken = 0;
+  uint8_t linear[RTE_MBUF_DEFAULT_BUF_SIZE];
+  for (rte_ring* ring : cfg_.rings) {
+    rte_mbuf* pkts[kBurst];
+    const unsigned n = rte_ring_sc_dequeue_burst(ring, reinterpret_cast<void**>(pkts), kBurst, nullptr);
+    for (unsigned i = 0; i < n; i++) {
+      rte_mbuf* m = pkts[i];
+      const uint32_t len = rte_pktmbuf_pkt_len(m);
+      const uint32_t want = len < sizeof(linear) ? len : static_cast<uint32_t>(sizeof(linear));
+      const auto* frame = static_cast<const uint8_t*>(rte_pktmbuf_read(m, 0, want, linear));
+      sampler::TcpSegmentView seg;
+      switch (frame ? sampler::ParseTcpSegment(frame, want, len, &seg) : sampler::SegmentError::kMalformed) {
+        case sampler::SegmentError::kNone:
+          if (seg.payload_len < seg.wire_payload_len) cut_++;
+          flows_.OnSegment(seg, now);
+          break;
+        case sampler::SegmentError::kNotIp: not_ip_++; break;
+        case sampler::SegmentError::kNotTcp: not_tcp_++; break;
+        case sampler::SegmentError::kMalformed: malformed_++; break;
+        case sampler::SegmentError::kBadTcpHeader: bad_tcp_++; break;
+      }
+    }
+    if (n) rte_pktmbuf_free_bulk(pkts, n);
+    frames_ += n;
+    taken += n;
+  }
+  if (now - last_expire_ >= kExpireEvery) {
+    flows_.Expire(now);
+    last_expire_ = now;
+  }
+  if (batch_.size() >= kBatchBytes || (batch_lines_ && now - last_publish_ >= kPublishEvery)) Flush();
+  if (now - last_publish_ >= kPublishEvery) Publish();
+  policy_ = nullptr;  // not used past the quiescent report below
+  if (cfg_.rcu) cfg_.rcu->Quiescent(cfg_.reader_id);
+  return taken;
+}
+
+void Sampler::Finish(double now) {
+  while (PollOnce(now) > 0) {
+  }
+  const Generation* live = cfg_.live->load(std::memory_order_acquire);
+  policy_ = &live->PolicyFor(cfg_.socket);
+  flows_.CloseAll(now);
+  policy_ = nullptr;
+  Flush();
+  Publish();
+}
+
+std::string Sampler::SubscriberOf(const smtp::SmtpEndpoint& client) const {
+  if (policy_ == nullptr) return "";
+  const uint8_t l3 = client.l3 == 4 ? SW_L3_IPV4 : SW_L3_IPV6;
+  if (!(policy_->ClassOf(l3, client.addr) & SW_CLASS_INTERNAL)) return "";
+  return smtp::EndpointIp(client);
+}
+
+void Sampler::OnSession(const smtp::SmtpSessionEvent& e) {
+  smtp::SmtpSessionEvent with = e;
+  with.subscriber = SubscriberOf(e.client);
+  batch_ += smtp::ToJsonLine(with);
+  batch_ += '\n';
+  batch_lines_++;
+}
+
+void Sampler::OnMessage(const smtp::SmtpMessageEvent& e) {
+  smtp::SmtpMessageEvent with = e;
+  with.subscriber = SubscriberOf(e.client);
+  batch_ += smtp::ToJsonLine(with);
+  batch_ += '\n';
+  batch_lines_++;
+}
+
+void Sampler::Flush() {
+  if (batch_lines_ == 0) return;
+  if (cfg_.events) cfg_.events->Append(batch_, batch_lines_);
+  batch_.clear();
+  batch_lines_ = 0;
+}
+
+void Sampler::Publish() {
+  const sampler::FlowTableCounters& f = flows_.counters();
+  nlohmann::json j = {
+      {"frames", frames_},
+      {"frames_not_ip", not_ip_},
+      {"frames_not_tcp", not_tcp_},
+      {"frames_malformed", malformed_},
+      {"frames_bad_tcp_header", bad_tcp_},
+      {"frames_cut", cut_},
+      {"flows", sampler::FlowTableCountersJson(f)},
+  };
+  std::lock_guard<std::mutex> lock(published_mu_);
+  published_ = std::move(j);
+  last_publish_ = UnixNow();
+}
+
+nlohmann::json Sampler::CountersJson() const {
+  std::lock_guard<std::mutex> lock(published_mu_);
+  return published_;
+}
+
+void RunSampler(Sampler* sampler, DataplaneRcu* rcu, unsigned reader_id,
+                const std::atomic<bool>* stop) {
+  DataplaneRcu::Reader reader(rcu, reader_id);
+  while (!stop->load(std::memory_order_relaxed)) sampler->PollOnce(UnixNow());
+  sampler->Finish(UnixNow());
+}
+
+}  // namespace spamwall
