@@ -80,6 +80,7 @@ const std::vector<DataplaneControl::Command>& DataplaneControl::Commands() {
       {api::dp::kPolicyLoad, &DataplaneControl::LoadPolicy},
       {api::dp::kPolicyShow, &DataplaneControl::ShowPolicy},
       {api::dp::kStats, &DataplaneControl::Stats},
+      {api::dp::kZombiesTop, &DataplaneControl::ZombiesTop},
   };
   return table;
 }
@@ -110,6 +111,18 @@ proto::Reply DataplaneControl::Hello(proto::Request&) {
 
 proto::Reply DataplaneControl::ShowPolicy(proto::Request&) {
   return proto::Reply::Ok(ctx_.publisher->WithCurrent([](const Generation& l) { return LivePolicyJson(l); }));
+}
+
+proto::Reply DataplaneControl::ZombiesTop(proto::Request& req) {
+  api::ZombiesTopArgs args;
+  std::string error;
+  if (!api::ZombiesTopArgs::FromJson(req.args, &args, &error))
+    return proto::Reply::Error(proto::kBadRequest, error);
+  if (!ctx_.zombies)
+    return proto::Reply::Error(proto::kUnavailable, "this dataplane runs no sampler (--sampler-lcores 0)");
+  std::optional<nlohmann::json> rows = ctx_.zombies(args.by, args.n);
+  if (!rows) return proto::Reply::Error(proto::kUnavailable, "a sampler did not answer within 2 s");
+  return proto::Reply::Ok({{"by", args.by}, {"n", args.n}, {"subscribers", std::move(*rows)}});
 }
 
 proto::Reply DataplaneControl::Stats(proto::Request&) {

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ class DataplaneControl {
     GenerationPublisher* publisher = nullptr;
     std::function<nlohmann::json()> stats;  // STATS.json of the run so far
     unsigned workers = 0;
+    // The zombie table's top rows ("attempts" or "destinations", n); null
+    // when the run has no sampler, nullopt when a sampler did not answer.
+    std::function<std::optional<nlohmann::json>(const std::string& by, size_t n)> zombies;
   };
 
   DataplaneControl() = default;
@@ -44,6 +48,7 @@ class DataplaneControl {
   proto::Reply LoadPolicy(proto::Request& req);
   proto::Reply ShowPolicy(proto::Request& req);
   proto::Reply Stats(proto::Request& req);
+  proto::Reply ZombiesTop(proto::Request& req);
 
   Context ctx_;
   std::mutex load_mu_;  // one load at a time: the generation check and the publish are one step

@@ -179,7 +179,13 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
   TelemetryScope telemetry(stats_now, &publisher);
   DataplaneControl control;
   if (!o.control_socket.empty()) {
-    DataplaneControl::Context ctx{&publisher, stats_now, static_cast<unsigned>(lcores.size())};
+    DataplaneControl::Context ctx{&publisher, stats_now, static_cast<unsigned>(lcores.size()), nullptr};
+    if (samplers.size() > 0)
+      ctx.zombies = [&samplers](const std::string& by, size_t n) -> std::optional<nlohmann::json> {
+        sampler::ZombieMetric metric;
+        if (!ZombieMetricFromName(by, &metric)) return std::nullopt;
+        return samplers.TopZombies(metric, n);
+      };
     if (!control.Start(o.control_socket, ctx, &error)) return Fail(1, "control socket: " + error);
     std::fprintf(stderr, "control socket %s (for spamwall-controld)\n", o.control_socket.c_str());
   }

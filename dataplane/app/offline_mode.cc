@@ -85,6 +85,7 @@ int RunOffline(const Options& o, const char* program, BootPolicy boot) {
   if (!o.events.empty() && !events.Open(o.events, &error)) return Fail(2, "--events " + error);
   SamplerConfig sampling;
   sampling.rings = rings.RingsOf(0);
+  sampling.attempt_rings = rings.AttemptRingsOf(0);
   sampling.live = publisher.live();
   sampling.events = o.events.empty() ? nullptr : &events;
   sampling.flows.is_mail_port = [live = publisher.live()](uint16_t port) {
@@ -136,6 +137,8 @@ int RunOffline(const Options& o, const char* program, BootPolicy boot) {
   if (!events_ok) return Fail(1, "--events " + events_error);
   nlohmann::json stats = StatsJson(run, c);
   stats["sampling"]["samplers"] = nlohmann::json::array({sampler.CountersJson()});
+  // Who tried most: the subscribers whose blocked attempts the run counted.
+  stats["zombies"] = ZombieRowsJson(*sampler.TopZombies(sampler::ZombieMetric::kAttempts, 10, 0, true));
   if (!o.events.empty())
     stats["sampling"]["events"] = {{"written", events.lines_written()}, {"lost", events.lines_lost()}};
   if (!o.stats_json.empty() && !WriteStatsFile(o.stats_json, stats.dump(2) + "\n", &error))

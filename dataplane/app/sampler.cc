@@ -5,6 +5,8 @@
 
 #include <chrono>
 
+#include "dataplane/core/packet_parse.h"
+#include "dataplane/core/prefix.h"
 #include "dataplane/core/verdict_rules.h"
 #include "dataplane/sampler/flow_table_json.h"
 #include "dataplane/sampler/tcp_segment.h"
@@ -21,11 +23,36 @@ constexpr double kPublishEvery = 1.0;
 
 }  // namespace
 
+nlohmann::json ZombieRowsJson(const std::vector<sampler::ZombieRow>& rows) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const sampler::ZombieRow& r : rows)
+    out.push_back({{"subscriber", FormatAddress(r.l3 == SW_L3_IPV4 ? 4 : 6, r.addr)},
+                   {"attempts", r.attempts},
+                   {"by_reason",
+                    {{"consumer_smtp", r.by_reason[0]},
+                     {"mx_fence", r.by_reason[1]},
+                     {"quarantine", r.by_reason[2]}}},
+                   {"destinations", r.destinations},
+                   {"first_seen", r.first_seen},
+                   {"last_seen", r.last_seen}});
+  return out;
+}
+
+bool ZombieMetricFromName(const std::string& name, sampler::ZombieMetric* metric) {
+  if (name == "attempts") *metric = sampler::ZombieMetric::kAttempts;
+  else if (name == "destinations") *metric = sampler::ZombieMetric::kDestinations;
+  else return false;
+  return true;
+}
+
 double UnixNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-Sampler::Sampler(const SamplerConfig& cfg) : cfg_(cfg), flows_(cfg.flows, this) { Publish(); }
+Sampler::Sampler(const SamplerConfig& cfg)
+    : cfg_(cfg), flows_(cfg.flows, this), zombies_(cfg.zombie_capacity) {
+  Publish();
+}
 
 Sampler::~Sampler() = default;
 
@@ -58,6 +85,13 @@ uint32_t Sampler::PollOnce(double now) {
     frames_ += n;
     taken += n;
   }
+  for (rte_ring* ring : cfg_.attempt_rings) {
+    sampler::BlockedAttempt attempts[kBurst];
+    const unsigned n = rte_ring_sc_dequeue_burst_elem(ring, attempts, sizeof(attempts[0]), kBurst, nullptr);
+    for (unsigned i = 0; i < n; i++) zombies_.Record(attempts[i], now);
+    taken += n;
+  }
+  if (top_wanted_.load(std::memory_order_acquire)) AnswerTopRequest();
   if (now - last_expire_ >= kExpireEvery) {
     flows_.Expire(now);
     last_expire_ = now;
@@ -120,10 +154,41 @@ void Sampler::Publish() {
       {"frames_bad_tcp_header", bad_tcp_},
       {"frames_cut", cut_},
       {"flows", sampler::FlowTableCountersJson(f)},
+      {"zombies",
+       {{"attempts", zombies_.counters().attempts},
+        {"subscribers", zombies_.counters().subscribers},
+        {"evicted", zombies_.counters().evicted},
+        {"capacity", zombies_.capacity()}}},
   };
   std::lock_guard<std::mutex> lock(published_mu_);
   published_ = std::move(j);
   last_publish_ = UnixNow();
+}
+
+void Sampler::AnswerTopRequest() {
+  std::lock_guard<std::mutex> lock(top_mu_);
+  top_rows_ = zombies_.Top(top_metric_, top_n_);
+  top_answered_++;
+  top_wanted_.store(false, std::memory_order_release);
+  top_cv_.notify_all();
+}
+
+std::optional<std::vector<sampler::ZombieRow>> Sampler::TopZombies(sampler::ZombieMetric metric,
+                                                                  size_t n, double timeout_s,
+                                                                  bool direct) {
+  if (direct) return zombies_.Top(metric, n);
+  std::lock_guard<std::mutex> one(top_callers_mu_);
+  std::unique_lock<std::mutex> lock(top_mu_);
+  top_metric_ = metric;
+  top_n_ = n;
+  const uint64_t want = top_answered_ + 1;
+  top_wanted_.store(true, std::memory_order_release);
+  if (!top_cv_.wait_for(lock, std::chrono::duration<double>(timeout_s),
+                        [&] { return top_answered_ >= want; })) {
+    top_wanted_.store(false, std::memory_order_release);
+    return std::nullopt;
+  }
+  return top_rows_;
 }
 
 nlohmann::json Sampler::CountersJson() const {

@@ -11,7 +11,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,7 @@
 #include "dataplane/app/event_log.h"
 #include "dataplane/app/generation.h"
 #include "dataplane/sampler/flow_table.h"
+#include "dataplane/sampler/zombie_table.h"
 #include "dataplane/smtp/smtp_parser.h"
 
 struct rte_ring;
@@ -28,7 +31,9 @@ struct rte_ring;
 namespace spamwall {
 
 struct SamplerConfig {
-  std::vector<rte_ring*> rings;  // one per worker
+  std::vector<rte_ring*> rings;          // sampled frames, one ring per worker
+  std::vector<rte_ring*> attempt_rings;  // blocked attempts, one ring per worker
+  size_t zombie_capacity = 1 << 20;      // subscribers the zombie table holds
   std::atomic<Generation*>* live = nullptr;
   unsigned socket = 0;          // which tables it reads (Generation::PolicyFor)
   DataplaneRcu* rcu = nullptr;  // null: offline, no concurrent swaps
@@ -56,15 +61,26 @@ class Sampler : private smtp::SmtpEventSink {
   // SMTP parser's, events. Any thread.
   nlohmann::json CountersJson() const;
 
+  // The subscribers this sampler counts, the n highest by `metric`. From
+  // any other thread while the sampler runs on its lcore: computed there at
+  // its next poll (a scan of the whole table, some tens of milliseconds for
+  // a million entries, which its rings absorb); nullopt when it does not
+  // answer within timeout_s. `direct` (offline, or after Finish) reads the
+  // table on the caller's thread.
+  std::optional<std::vector<sampler::ZombieRow>> TopZombies(sampler::ZombieMetric metric, size_t n,
+                                                           double timeout_s, bool direct = false);
+
  private:
   void OnSession(const smtp::SmtpSessionEvent& e) override;
   void OnMessage(const smtp::SmtpMessageEvent& e) override;
   std::string SubscriberOf(const smtp::SmtpEndpoint& client) const;
   void Flush();
   void Publish();
+  void AnswerTopRequest();
 
   SamplerConfig cfg_;
   sampler::FlowTable flows_;
+  sampler::ZombieTable zombies_;
   const CompiledPolicy* policy_ = nullptr;  // the generation of the current poll
   std::string batch_;
   uint64_t batch_lines_ = 0;
@@ -72,6 +88,15 @@ class Sampler : private smtp::SmtpEventSink {
   double last_expire_ = 0, last_publish_ = 0;
   mutable std::mutex published_mu_;
   nlohmann::json published_;
+  // TopZombies' request to the sampler lcore and its answer.
+  std::mutex top_callers_mu_;  // one request at a time
+  std::mutex top_mu_;
+  std::condition_variable top_cv_;
+  std::atomic<bool> top_wanted_{false};
+  sampler::ZombieMetric top_metric_ = sampler::ZombieMetric::kAttempts;
+  size_t top_n_ = 0;
+  uint64_t top_answered_ = 0;
+  std::vector<sampler::ZombieRow> top_rows_;
 };
 
 // PollOnce until *stop, then Finish: the sampler lcore's loop, an RCU reader
@@ -81,6 +106,11 @@ void RunSampler(Sampler* sampler, DataplaneRcu* rcu, unsigned reader_id,
 
 // Unix seconds now (the events' clock).
 double UnixNow();
+
+// Rows of the zombie table as `zombies.top` and STATS.json give them.
+nlohmann::json ZombieRowsJson(const std::vector<sampler::ZombieRow>& rows);
+// "attempts" or "destinations"; false for anything else.
+bool ZombieMetricFromName(const std::string& name, sampler::ZombieMetric* metric);
 
 }  // namespace spamwall
 

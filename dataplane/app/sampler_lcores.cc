@@ -2,6 +2,8 @@
 
 #include <rte_launch.h>
 
+#include <algorithm>
+
 namespace spamwall {
 
 SamplerLcores::SamplerLcores(const LcorePlan& plan, const SamplerRings& rings,
@@ -10,7 +12,8 @@ SamplerLcores::SamplerLcores(const LcorePlan& plan, const SamplerRings& rings,
   for (const LcoreRole& role : plan.roles) {
     if (role.kind != LcoreRole::Kind::kSampler) continue;
     SamplerConfig cfg = common;
-    cfg.rings = rings.RingsOf(index++);
+    cfg.rings = rings.RingsOf(index);
+    cfg.attempt_rings = rings.AttemptRingsOf(index++);
     cfg.socket = static_cast<unsigned>(role.socket);
     cfg.reader_id = role.reader_id;
     auto slot = std::make_unique<Slot>();
@@ -41,6 +44,21 @@ void SamplerLcores::Stop() {
   stop_.store(true);
   for (auto& s : slots_) rte_eal_wait_lcore(s->lcore);
   for (const auto& s : slots_) (void)s->done.load(std::memory_order_acquire);  // as WorkerLcores::Stop
+}
+
+std::optional<nlohmann::json> SamplerLcores::TopZombies(sampler::ZombieMetric metric, size_t n) const {
+  std::vector<sampler::ZombieRow> all;
+  for (const auto& s : slots_) {
+    auto rows = s->sampler->TopZombies(metric, n, 2.0, !launched_);
+    if (!rows) return std::nullopt;
+    all.insert(all.end(), rows->begin(), rows->end());
+  }
+  const bool by_attempts = metric == sampler::ZombieMetric::kAttempts;
+  std::sort(all.begin(), all.end(), [&](const sampler::ZombieRow& a, const sampler::ZombieRow& b) {
+    return by_attempts ? a.attempts > b.attempts : a.destinations > b.destinations;
+  });
+  if (all.size() > n) all.resize(n);
+  return ZombieRowsJson(all);
 }
 
 nlohmann::json SamplerLcores::CountersJson() const {

@@ -29,6 +29,9 @@ class SamplerLcores {
   void Stop();  // sets the stop flag, waits: each sampler drains and finishes; idempotent
   // Every sampler's counters, in sampler order.
   nlohmann::json CountersJson() const;
+  // The n highest subscribers by `metric` over every sampler (each counts
+  // its own share of the subscribers); nullopt when a sampler did not answer.
+  std::optional<nlohmann::json> TopZombies(sampler::ZombieMetric metric, size_t n) const;
 
  private:
   struct Slot {

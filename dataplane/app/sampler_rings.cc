@@ -6,6 +6,8 @@
 #include <rte_ring.h>
 #include <unistd.h>
 
+#include "dataplane/sampler/zombie_table.h"
+
 namespace spamwall {
 
 SamplerRings::~SamplerRings() {
@@ -14,6 +16,7 @@ SamplerRings::~SamplerRings() {
     while (rte_ring_dequeue(r, &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
     rte_ring_free(r);
   }
+  for (rte_ring* r : attempts_) rte_ring_free(r);
   rte_mempool_free(pool_);
 }
 
@@ -45,6 +48,13 @@ bool SamplerRings::Create(unsigned workers, unsigned samplers, int socket, unsig
         return false;
       }
       rings_.push_back(r);
+      rte_ring* a = rte_ring_create_elem((name + "a").c_str(), sizeof(sampler::BlockedAttempt),
+                                         ring_size, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+      if (a == nullptr) {
+        *error = "sampler ring " + name + "a: " + rte_strerror(rte_errno);
+        return false;
+      }
+      attempts_.push_back(a);
     }
   return true;
 }
@@ -54,8 +64,17 @@ SampleTap SamplerRings::TapFor(unsigned worker) const {
   if (samplers_ == 0) return tap;
   tap.pool = pool_;
   tap.samplers = samplers_;
-  for (unsigned s = 0; s < samplers_; s++) tap.rings[s] = rings_[worker * samplers_ + s];
+  for (unsigned s = 0; s < samplers_; s++) {
+    tap.rings[s] = rings_[worker * samplers_ + s];
+    tap.attempts[s] = attempts_[worker * samplers_ + s];
+  }
   return tap;
+}
+
+std::vector<rte_ring*> SamplerRings::AttemptRingsOf(unsigned sampler) const {
+  std::vector<rte_ring*> out;
+  for (unsigned w = 0; w < workers_; w++) out.push_back(attempts_[w * samplers_ + sampler]);
+  return out;
 }
 
 std::vector<rte_ring*> SamplerRings::RingsOf(unsigned sampler) const {

@@ -32,10 +32,13 @@ class SamplerRings {
   SampleTap TapFor(unsigned worker) const;
   // Sampler s's rings, one per worker, in worker order.
   std::vector<rte_ring*> RingsOf(unsigned sampler) const;
+  // Its rings of blocked attempts (sampler::BlockedAttempt records).
+  std::vector<rte_ring*> AttemptRingsOf(unsigned sampler) const;
 
  private:
   unsigned workers_ = 0, samplers_ = 0;
-  std::vector<rte_ring*> rings_;  // [worker * samplers_ + sampler]
+  std::vector<rte_ring*> rings_;     // [worker * samplers_ + sampler]
+  std::vector<rte_ring*> attempts_;  // the same order
   rte_mempool* pool_ = nullptr;
 };
 

@@ -48,7 +48,9 @@ nlohmann::json CountersJson(const RunCounters& counters, const RunInfo& run) {
   j["drop_captured"] = c.drop_captured;
   j["sampling"] = {{"sampled", c.sampled},
                    {"ring_full", c.sample_ring_full},
-                   {"no_mbuf", c.sample_no_mbuf}};
+                   {"no_mbuf", c.sample_no_mbuf},
+                   {"attempts_recorded", c.attempts_recorded},
+                   {"attempts_ring_full", c.attempts_ring_full}};
   j["bursts"] = c.bursts;
   if (v.packets) {
     j["cycles_per_packet"] = {

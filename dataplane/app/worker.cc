@@ -7,9 +7,11 @@
 #include <rte_ring.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "dataplane/core/flow_hash.h"
 #include "dataplane/core/verdict.h"
+#include "dataplane/sampler/zombie_table.h"
 
 namespace spamwall {
 
@@ -72,6 +74,41 @@ void SampleMail(const SampleTap& tap, const CompiledPolicy& policy, const sw_par
   if (no_mbuf) AddRelaxed(c->sample_no_mbuf, no_mbuf);
 }
 
+// Records the connection attempts among the dropped frames (a SYN without
+// ACK, dropped by a rule that blocks a subscriber's mail) for the zombie
+// table of the sampler that counts that subscriber.
+void RecordAttempts(const SampleTap& tap, const uint8_t* const* frames, const uint32_t* readable,
+                    const sw_parsed* parsed, const Verdict* verdicts, const uint16_t* dropped_idx,
+                    uint16_t nd, WorkerCounters* c) {
+  sampler::BlockedAttempt out[kMaxSamplers][kMaxBurst];
+  uint16_t count[kMaxSamplers] = {};
+  for (uint16_t k = 0; k < nd; k++) {
+    const uint16_t i = dropped_idx[k];
+    const sw_parsed& p = parsed[i];
+    const uint8_t reason = verdicts[i].reason;
+    if (reason == SW_REASON_MALFORMED || !p.has_ports || p.l4_offset + 14u > readable[i]) continue;
+    const uint8_t flags = frames[i][p.l4_offset + 13];
+    if ((flags & 0x12) != 0x02) continue;  // SYN, not SYN-ACK
+    const unsigned s = SamplerOf(flow_hash_detail::Endpoint(p.src, 16, 0), tap.samplers);
+    sampler::BlockedAttempt& a = out[s][count[s]++];
+    a.l3 = p.l3;
+    a.reason = reason;
+    a.dport = p.dport;
+    std::memcpy(a.src, p.src, 16);
+    std::memcpy(a.dst, p.dst, 16);
+  }
+  uint64_t recorded = 0, full = 0;
+  for (unsigned s = 0; s < tap.samplers; s++) {
+    if (count[s] == 0) continue;
+    const unsigned taken = rte_ring_sp_enqueue_burst_elem(tap.attempts[s], out[s], sizeof(out[s][0]),
+                                                          count[s], nullptr);
+    recorded += taken;
+    full += count[s] - taken;
+  }
+  if (recorded) AddRelaxed(c->attempts_recorded, recorded);
+  if (full) AddRelaxed(c->attempts_ring_full, full);
+}
+
 // Judges a burst, counts its verdicts into g (this worker's slot of the
 // generation that judged it) and the rest into c, sends or drops each frame.
 // Counts are gathered on the stack and stored once per burst: one relaxed
@@ -104,7 +141,8 @@ uint64_t ProcessBurst(const WorkerConfig& cfg, const CompiledPolicy& policy, Gen
 
   rte_mbuf* pass[kMaxBurst];
   rte_mbuf* drop[kMaxBurst];
-  uint16_t mail[kMaxBurst];  // passed mail frames: sampling candidates
+  uint16_t mail[kMaxBurst];     // passed mail frames: sampling candidates
+  uint16_t blocked[kMaxBurst];  // dropped frames: attempts, if SYNs
   uint16_t np = 0, nd = 0, nm = 0;
   uint16_t dropped[SW_REASON_COUNT] = {}, would_drop[SW_REASON_COUNT] = {};
   uint16_t malformed[SW_MALFORMED_COUNT] = {};
@@ -113,6 +151,7 @@ uint64_t ProcessBurst(const WorkerConfig& cfg, const CompiledPolicy& policy, Gen
     malformed[parsed[i].malformed]++;
     if (v.drop) {
       dropped[v.reason]++;
+      blocked[nd] = i;
       drop[nd++] = pkts[i];
     } else {
       would_drop[v.reason]++;  // reason 0 ("none") for ordinary passes
@@ -121,7 +160,10 @@ uint64_t ProcessBurst(const WorkerConfig& cfg, const CompiledPolicy& policy, Gen
       nm += v.mail;
     }
   }
-  if (nm && cfg.tap.samplers) SampleMail(cfg.tap, policy, parsed, verdicts, pkts, mail, nm, c);
+  if (cfg.tap.samplers) {
+    if (nm) SampleMail(cfg.tap, policy, parsed, verdicts, pkts, mail, nm, c);
+    if (nd) RecordAttempts(cfg.tap, frames, readable, parsed, verdicts, blocked, nd, c);
+  }
   AddRelaxed(g->packets, n);
   AddRelaxed(g->passed, np);
   for (int r = 0; r < SW_REASON_COUNT; r++) {

@@ -22,9 +22,13 @@ constexpr unsigned kMaxSamplers = 8;
 // Where a worker puts the mail frames it samples (sampler_rings.h): a copy
 // in the samplers' pool, on this worker's single-producer ring to the
 // sampler the flow hashes to. A full ring is counted, never waited on.
+// Blocked connection attempts (the SYNs a rule dropped) go the same way, as
+// 36-byte records (sampler::BlockedAttempt) on a second ring per sampler,
+// chosen by the subscriber's address so one sampler counts each subscriber.
 struct SampleTap {
   rte_mempool* pool = nullptr;
   rte_ring* rings[kMaxSamplers] = {};
+  rte_ring* attempts[kMaxSamplers] = {};
   unsigned samplers = 0;  // 0: no sampling
 };
 

@@ -67,6 +67,8 @@ struct alignas(64) WorkerCounters {
   uint64_t sampled = 0;            // passed mail frames copied to a sampler
   uint64_t sample_ring_full = 0;   // sampled frames a full sampler ring refused (never waited on)
   uint64_t sample_no_mbuf = 0;     // sampled frames not copied: the sampler pool was empty
+  uint64_t attempts_recorded = 0;  // blocked SYNs handed to a sampler's zombie table
+  uint64_t attempts_ring_full = 0; // ... refused by a full ring
   uint64_t bursts = 0;           // non-empty RX bursts
   uint64_t classify_cycles = 0;  // parse + lookups + verdict, per burst
   uint64_t io_cycles = 0;        // rx + tx + free, per burst
@@ -94,6 +96,8 @@ void ForEachCounter(const WorkerCounters& from, WorkerCounters& to, F f) {
   f(from.sampled, to.sampled);
   f(from.sample_ring_full, to.sample_ring_full);
   f(from.sample_no_mbuf, to.sample_no_mbuf);
+  f(from.attempts_recorded, to.attempts_recorded);
+  f(from.attempts_ring_full, to.attempts_ring_full);
   f(from.bursts, to.bursts);
   f(from.classify_cycles, to.classify_cycles);
   f(from.io_cycles, to.io_cycles);

@@ -50,6 +50,31 @@ bool PolicyLoadArgs::FromJson(const nlohmann::json& j, PolicyLoadArgs* out, std:
   return true;
 }
 
+nlohmann::json ZombiesTopArgs::ToJson() const { return {{"by", by}, {"n", n}}; }
+
+bool ZombiesTopArgs::FromJson(const nlohmann::json& j, ZombiesTopArgs* out, std::string* error) {
+  *out = ZombiesTopArgs{};
+  if (!j.is_null() && !j.is_object()) {
+    *error = "zombies.top: the arguments must be an object";
+    return false;
+  }
+  if (j.is_object() && j.contains("by")) {
+    if (!j["by"].is_string() || (j["by"] != "attempts" && j["by"] != "destinations")) {
+      *error = "zombies.top: \"by\" must be \"attempts\" or \"destinations\"";
+      return false;
+    }
+    out->by = j["by"].get<std::string>();
+  }
+  if (j.is_object() && j.contains("n")) {
+    if (!j["n"].is_number_unsigned() || j["n"].get<uint64_t>() == 0 || j["n"].get<uint64_t>() > kMaxN) {
+      *error = "zombies.top: \"n\" must be a number from 1 to " + std::to_string(kMaxN);
+      return false;
+    }
+    out->n = j["n"].get<uint64_t>();
+  }
+  return true;
+}
+
 nlohmann::json DataplaneHello::ToJson() const {
   return {{"process", process},       {"protocol", protocol},     {"pid", pid},
           {"generation", generation}, {"digest", digest},         {"safe_state", safe_state},

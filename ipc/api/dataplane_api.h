@@ -16,7 +16,18 @@ inline constexpr char kHello[] = "hello";
 inline constexpr char kPolicyLoad[] = "policy.load";
 inline constexpr char kPolicyShow[] = "policy.show";
 inline constexpr char kStats[] = "stats";
+inline constexpr char kZombiesTop[] = "zombies.top";
 }  // namespace dp
+
+// zombies.top's arguments: the n subscribers highest by `by`.
+struct ZombiesTopArgs {
+  static constexpr uint64_t kMaxN = 1000;
+  std::string by = "attempts";  // "attempts" (blocked SYNs) or "destinations" (distinct, estimated)
+  uint64_t n = 20;              // 1..kMaxN
+
+  nlohmann::json ToJson() const;
+  static bool FromJson(const nlohmann::json& j, ZombiesTopArgs* out, std::string* error);
+};
 
 // policy.load's arguments (the image rides along as a sealed memfd).
 struct PolicyLoadArgs {

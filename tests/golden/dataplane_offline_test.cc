@@ -7,6 +7,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "control/policy/policy_loader.h"
+#include "dataplane/core/prefix.h"
 #include "dataplane/core/verdict.h"
 #include "tests/fixtures/fixture.h"
 #include "tests/golden/run_dataplane.h"
@@ -117,13 +119,18 @@ TEST(DataplaneOfflineTest, DemoTrafficMatchesReferenceVerdicts) {
   ASSERT_NE(policy, nullptr) << diag.ToString();
   Frames in = traffic::ReadPcapFrames(src + "/examples/traffic.pcap");
   Frames want_pass, want_drop;
-  std::map<std::string, uint64_t> dropped;
+  std::map<std::string, uint64_t> dropped, attempts;
   for (const auto& f : in) {
     sw_parsed p;
     uint32_t n = static_cast<uint32_t>(f.size());
     Verdict v = ClassifyFrame(*policy, f.data(), n, n, &p);
     (v.drop ? want_drop : want_pass).push_back(f);
     if (v.drop) dropped[std::string(ReasonName(v.reason))]++;
+    // A blocked attempt: a SYN (not SYN-ACK) a mail rule dropped, counted
+    // against its source.
+    if (v.drop && v.reason != SW_REASON_MALFORMED && p.has_ports && p.l4_offset + 14u <= n &&
+        (f[p.l4_offset + 13] & 0x12) == 0x02)
+      attempts[FormatAddress(p.l3 == SW_L3_IPV4 ? 4 : 6, p.src)]++;
   }
   EXPECT_EQ(traffic::ReadPcapFrames(dir / "pass.pcap"), want_pass);
   EXPECT_EQ(traffic::ReadPcapFrames(dir / "drop.pcap"), want_drop);
@@ -133,6 +140,21 @@ TEST(DataplaneOfflineTest, DemoTrafficMatchesReferenceVerdicts) {
     EXPECT_EQ(s["dropped"][reason], dropped[reason]) << reason;
     EXPECT_GT(dropped[reason], 0u) << "the demo traffic should show every reason: " << reason;
   }
+  // The zombie table: the ten subscribers with the most blocked attempts,
+  // each counted exactly.
+  ASSERT_FALSE(attempts.empty());
+  std::vector<uint64_t> most;
+  for (const auto& [who, n] : attempts) most.push_back(n);
+  std::sort(most.rbegin(), most.rend());
+  ASSERT_EQ(s["zombies"].size(), std::min<size_t>(10, attempts.size())) << s["zombies"];
+  for (size_t i = 0; i < s["zombies"].size(); i++) {
+    const nlohmann::json& z = s["zombies"][i];
+    EXPECT_EQ(z["attempts"], attempts[z["subscriber"]]) << z;
+    EXPECT_EQ(z["attempts"], most[i]) << "ranked by attempts";
+  }
+  uint64_t total = 0;
+  for (const auto& [who, n] : attempts) total += n;
+  EXPECT_EQ(s["sampling"]["attempts_recorded"], total);
 }
 
 // Bad input: a clear message naming what and where, a non-zero exit, and
