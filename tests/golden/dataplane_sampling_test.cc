@@ -5,6 +5,8 @@
 // against what the client sent; what the policy drops is never sampled.
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -15,6 +17,7 @@
 #include "tests/fixtures/fixture.h"
 #include "tests/fixtures/tcp_conversation.h"
 #include "tests/golden/run_dataplane.h"
+#include "ipc/client.h"
 #include "tests/traffic/pcap_file.h"
 
 namespace spamwall::golden {
@@ -158,6 +161,71 @@ TEST(DataplaneSamplingTest, RateZeroSamplesOnlyTheWatchedSubscribers) {
   std::vector<nlohmann::json> events = ReadLines(dir / "events.jsonl");
   ASSERT_EQ(events.size(), 2u);
   for (const auto& e : events) EXPECT_EQ(e["client"]["ip"], "100.64.0.9") << e;
+}
+
+// The same code on its own lcore: the live dataplane over net_pcap (the
+// capture played once), one worker and one sampler (the spare lcore), the
+// events in --events, and the zombie table asked over the control socket.
+TEST(DataplaneSamplingTest, LiveModeSamplesOnASamplerLcoreAndAnswersZombiesTop) {
+  TempDir dir;
+  std::ifstream in(fixtures::FixturesDir() + "/policy.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string policy = std::regex_replace(text.str(), std::regex("smtp_flow_rate: 64"), "smtp_flow_rate: 1");
+  policy = std::regex_replace(policy, std::regex("file: pools/"), "file: " + fixtures::FixturesDir() + "/pools/");
+  std::ofstream(dir / "policy.yaml") << policy;
+  Frames frames;
+  Session(&frames, V4(100, 64, 0, 7, 40001), V4(198, 51, 100, 10, 587), {Message(1), Message(2)});
+  // A zombie: SYNs to port 25 of 30 mail servers, each dropped.
+  for (uint8_t d = 1; d <= 30; d++) {
+    TcpConversation c(V4(100, 64, 0, 66, static_cast<uint16_t>(50000 + d)), V4(192, 0, 2, d, 25));
+    c.Handshake();  // the SYN is dropped; what follows is never answered in life, harmless here
+    frames.push_back(c.frames().front());
+  }
+  traffic::WritePcap(dir / "smtp.pcap", frames);
+
+  const std::string sock = dir / "dp.sock";
+  BackgroundProcess dp;
+  ASSERT_TRUE(dp.Start(DataplaneBinary(),
+                       {"--profile", fixtures::FixturesDir() + "/../../hw-profiles/pcap.yaml", "--policy",
+                        dir / "policy.yaml", "--control-socket", sock, "--events", dir / "events.jsonl",
+                        "--stats-json", dir / "stats.json", "--stats-interval", "60", "--",
+                        "--no-huge", "-m", "256", "--no-pci", "--no-shconf", "--no-telemetry",
+                        "--file-prefix=sampling-live-" + std::to_string(getpid()),
+                        "--lcores=0@0,1@1,2@0",  // three lcores on two CPUs: the main one mostly sleeps
+                        "--vdev=net_pcap0,rx_pcap=" + dir / "smtp.pcap" + ",tx_pcap=/dev/null",
+                        "--vdev=net_pcap1,tx_pcap=/dev/null"},
+                       dir / "dp.log"));
+  ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(sock) || !dp.running(); }, 30)) << dp.Log();
+  ASSERT_TRUE(dp.running()) << dp.Log();
+  proto::Client client;
+  std::string error;
+  ASSERT_TRUE(client.Connect(sock, 10, &error)) << error;
+  nlohmann::json reply;
+  // Every frame judged, and the attempts counted by the sampler.
+  ASSERT_TRUE(WaitFor([&] {
+    return client.Call("stats", {}, &reply, &error) && reply["result"]["packets"] == frames.size() &&
+           reply["result"]["sampling"]["samplers"][0]["zombies"]["attempts"] == 30;
+  }, 20)) << reply.dump() << dp.Log();
+  EXPECT_NE(dp.Log().find("sampler on lcore 2"), std::string::npos) << dp.Log();
+  ASSERT_TRUE(client.Call("zombies.top", {{"by", "destinations"}, {"n", 5}}, &reply, &error)) << error;
+  ASSERT_EQ(reply["ok"], true) << reply;
+  const nlohmann::json& top = reply["result"]["subscribers"];
+  ASSERT_EQ(top.size(), 1u) << reply;
+  EXPECT_EQ(top[0]["subscriber"], "100.64.0.66");
+  EXPECT_EQ(top[0]["attempts"], 30);
+  EXPECT_EQ(top[0]["by_reason"]["consumer_smtp"], 30);
+  EXPECT_NEAR(top[0]["destinations"].get<double>(), 30, 30 * 0.35);
+  ASSERT_TRUE(client.Call("zombies.top", {{"by", "nonsense"}}, &reply, &error));
+  EXPECT_EQ(reply["error"]["code"], "bad_request") << reply;
+  client.Close();
+  EXPECT_EQ(dp.Stop(SIGTERM), 0) << dp.Log();
+
+  std::vector<nlohmann::json> events = ReadLines(dir / "events.jsonl");
+  size_t messages = 0;
+  for (const auto& e : events) messages += e["type"] == "smtp_message";
+  EXPECT_EQ(messages, 2u) << dp.Log();
+  EXPECT_EQ(events.size(), 3u);
 }
 
 }  // namespace
