@@ -23,6 +23,7 @@
 #include "dataplane/app/sampler_lcores.h"
 #include "dataplane/app/telemetry.h"
 #include "dataplane/app/worker_lcores.h"
+#include "ipc/sd_notify.h"
 
 namespace spamwall {
 
@@ -195,6 +196,32 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
   samplers.Launch();
   lcores.Launch();
 
+  // systemd (Type=notify): ready once the workers poll; the watchdog is
+  // pinged only while every worker's loop goes round, so a wedged worker
+  // gets the dataplane restarted; STATUS= says what runs.
+  auto status_line = [&] {
+    GenerationCounters sum = publisher.LifetimeTotals(0).all;
+    return publisher.WithCurrent([&](const Generation& l) {
+      return "generation " + std::to_string(l.policy->generation) + ", " +
+             std::to_string(sum.packets) + " packets" +
+             (l.id.safe_state.empty() ? "" : ", SAFE STATE: " + l.id.safe_state);
+    });
+  };
+  std::vector<uint64_t> last_polls(workers.size(), 0);
+  sd::Heartbeat heartbeat;
+  heartbeat.Start(
+      [&] {
+        bool all = true;
+        for (size_t w = 0; w < workers.size(); w++) {
+          const uint64_t now = LoadRelaxed(workers[w]->polls);
+          all = all && now != last_polls[w];
+          last_polls[w] = now;
+        }
+        return all;
+      },
+      status_line);
+  sd::Ready(status_line());
+
   uint64_t last_report = start, last_packets = 0;
   while (!g_stop.load()) {
     usleep(50 * 1000);
@@ -218,6 +245,8 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
       last_packets = sum.packets;
     }
   }
+  sd::Stopping("stopping");
+  heartbeat.Stop();
   control.Stop();  // no policy loads from here on
   telemetry.End();
   lcores.Stop();

@@ -219,7 +219,10 @@ uint32_t PollOnce(const WorkerConfig& cfg, WorkerCounters* c) {
 
 void RunWorker(const WorkerConfig& cfg, WorkerCounters* c) {
   DataplaneRcu::Reader reader(cfg.rcu, cfg.reader_id);
-  while (!cfg.stop->load(std::memory_order_relaxed)) PollOnce(cfg, c);
+  while (!cfg.stop->load(std::memory_order_relaxed)) {
+    PollOnce(cfg, c);
+    AddRelaxed(c->polls, 1);
+  }
 }
 
 }  // namespace spamwall

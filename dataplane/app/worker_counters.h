@@ -70,6 +70,7 @@ struct alignas(64) WorkerCounters {
   uint64_t attempts_recorded = 0;  // blocked SYNs handed to a sampler's zombie table
   uint64_t attempts_ring_full = 0; // ... refused by a full ring
   uint64_t bursts = 0;           // non-empty RX bursts
+  uint64_t polls = 0;            // loop iterations: the watchdog's sign of life
   uint64_t classify_cycles = 0;  // parse + lookups + verdict, per burst
   uint64_t io_cycles = 0;        // rx + tx + free, per burst
   PortCounters port[kMaxPorts];
@@ -99,6 +100,7 @@ void ForEachCounter(const WorkerCounters& from, WorkerCounters& to, F f) {
   f(from.attempts_recorded, to.attempts_recorded);
   f(from.attempts_ring_full, to.attempts_ring_full);
   f(from.bursts, to.bursts);
+  f(from.polls, to.polls);
   f(from.classify_cycles, to.classify_cycles);
   f(from.io_cycles, to.io_cycles);
   for (int p = 0; p < kMaxPorts; p++) {
