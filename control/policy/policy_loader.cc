@@ -60,12 +60,17 @@ size_t CountLines(std::string_view text) {
 // Empty when nothing can be read (a directory), as getline would have found.
 class FileText {
  public:
-  // False when the file cannot be opened.
+  // False when the file cannot be opened or is not a regular file (a FIFO
+  // would block, /dev/zero never end): O_NONBLOCK, then fstat.
   bool Open(const std::string& path) {
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return false;
     struct stat st;
-    size_t want = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) : 0;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      close(fd);
+      return false;
+    }
+    size_t want = static_cast<size_t>(st.st_size);
     buffer_.Reserve(want + (size_t{64} << 10));
     for (;;) {
       if (size_ == buffer_.capacity()) buffer_.Reserve(2 * size_);
@@ -84,10 +89,15 @@ class FileText {
   size_t size_ = 0;
 };
 
+// At most this many errors are kept per load; the rest are counted ("and N
+// more"), so a garbage pool of a million lines makes one short refusal.
+constexpr size_t kMaxErrors = 100;
+
 class Reader {
  public:
-  Reader(std::string name, std::string base_dir, Diagnostics* diag)
-      : base_dir_(std::move(base_dir)), diag_(diag) {
+  Reader(std::string name, std::string base_dir, Diagnostics* diag,
+         const PolicySources* sources = nullptr, std::vector<std::string>* referenced = nullptr)
+      : base_dir_(std::move(base_dir)), diag_(diag), sources_(sources), referenced_(referenced) {
     policy_.files.push_back(std::move(name));
   }
 
@@ -102,7 +112,19 @@ class Reader {
     return {file, static_cast<uint32_t>(m.line + 1), static_cast<uint32_t>(m.column + 1)};
   }
   void Error(const SourceLoc& loc, std::string message) {
+    if (diag_->errors.size() >= kMaxErrors) {
+      dropped_errors_++;
+      return;
+    }
     diag_->errors.push_back({policy_.files[loc.file], loc.line, loc.column, std::move(message)});
+  }
+  // A file a policy names, resolved against its directory; remembered for
+  // the caller that collects them (LoadPolicySources).
+  std::string Resolve(const std::string& rel) {
+    fs::path path = fs::path(rel).is_absolute() ? fs::path(rel) : fs::path(base_dir_) / rel;
+    std::string s = path.lexically_normal().string();
+    if (referenced_) referenced_->push_back(s);
+    return s;
   }
   void Warn(const SourceLoc& loc, std::string message) {
     diag_->warnings.push_back({policy_.files[loc.file], loc.line, loc.column, std::move(message)});
@@ -126,6 +148,9 @@ class Reader {
 
   std::string base_dir_;
   Diagnostics* diag_;
+  const PolicySources* sources_;        // null: files are read from disk
+  std::vector<std::string>* referenced_;
+  size_t dropped_errors_ = 0;
   Policy policy_;
   bool saw_version_ = false, saw_smtp_ = false, saw_submission_ = false,
        saw_never_tcp_ = false, saw_never_udp_ = false;
@@ -227,18 +252,27 @@ void Reader::ReadPrefixFile(const YAML::Node& file_node, const std::string& what
     Error(Loc(file_node), what + ": {file: " + rel + "} is not allowed in a policy given as text");
     return;
   }
-  fs::path path = fs::path(rel).is_absolute() ? fs::path(rel) : fs::path(base_dir_) / rel;
+  const std::string path = Resolve(rel);
   FileText file;
-  if (!file.Open(path.string())) {
-    Error(Loc(file_node), what + ": cannot read prefix file '" + path.string() + "'");
+  std::string_view rest;
+  if (sources_) {
+    auto it = sources_->find(path);
+    if (it == sources_->end()) {
+      Error(Loc(file_node), what + ": prefix file '" + path + "' was not sent with the policy");
+      return;
+    }
+    rest = it->second;
+  } else if (file.Open(path)) {
+    rest = file.text();
+  } else {
+    Error(Loc(file_node), what + ": cannot read prefix file '" + path + "' (a readable regular file)");
     return;
   }
   uint32_t file_index = static_cast<uint32_t>(policy_.files.size());
-  policy_.files.push_back(path.string());
+  policy_.files.push_back(path);
   // The whole file at once, then one pass over its lines: no per-line
   // stream calls, copies or allocations; the common prefix forms parse
   // without libc (ParsePrefixFast), the rest and every error as before.
-  std::string_view rest = file.text();
   out->reserve(out->size() + CountLines(rest));
   HugePageHintCapacity(*out);
   std::string error;
@@ -311,10 +345,11 @@ void Reader::ReadSignatures(const YAML::Node& n) {
     std::string rel;
     if (!ScalarString(item, "signature file", &rel)) continue;
     if (!base_dir_.empty()) {
-      fs::path path = fs::path(rel).is_absolute() ? fs::path(rel) : fs::path(base_dir_) / rel;
+      const std::string path = Resolve(rel);
       std::error_code ec;
-      if (!fs::is_regular_file(path, ec)) {
-        Error(Loc(item), "signature file '" + path.string() + "' does not exist");
+      if (sources_ ? !sources_->count(path) : !fs::is_regular_file(path, ec)) {
+        Error(Loc(item), "signature file '" + path + "' " +
+                             (sources_ ? "was not sent with the policy" : "does not exist"));
         continue;
       }
     }
@@ -432,6 +467,8 @@ std::optional<Policy> Reader::Read(std::string_view text) {
        {"signatures", [&](const YAML::Node& v) { ReadSignatures(v); }}});
   if (!saw_version_) Error({0, 1, 1}, "missing required key 'version' (this build reads version 1)");
   Validate();
+  if (dropped_errors_ > 0)
+    diag_->errors.push_back({policy_.files[0], 0, 0, "and " + std::to_string(dropped_errors_) + " more errors"});
   if (!diag_->ok()) return std::nullopt;
   return std::move(policy_);
 }
@@ -443,17 +480,25 @@ std::optional<Policy> LoadPolicyText(std::string_view text, const std::string& n
   return Reader(name, base_dir, diag).Read(text);
 }
 
-std::optional<Policy> LoadPolicyFile(const std::string& path, Diagnostics* diag) {
-  std::ifstream in(path, std::ios::binary);
-  std::error_code ec;
-  if (!in || fs::is_directory(path, ec)) {
-    diag->errors.push_back({path, 0, 0, "cannot read policy file"});
+std::optional<Policy> LoadPolicySources(const std::string& path, const PolicySources& sources,
+                                        Diagnostics* diag, std::vector<std::string>* referenced) {
+  auto it = sources.find(path);
+  if (it == sources.end()) {
+    diag->errors.push_back({path, 0, 0, "the policy file was not sent"});
     return std::nullopt;
   }
-  std::stringstream text;
-  text << in.rdbuf();
   fs::path dir = fs::path(path).parent_path();
-  return LoadPolicyText(text.str(), path, dir.empty() ? "." : dir.string(), diag);
+  return Reader(path, dir.empty() ? "." : dir.string(), diag, &sources, referenced).Read(it->second);
+}
+
+std::optional<Policy> LoadPolicyFile(const std::string& path, Diagnostics* diag) {
+  FileText text;  // regular files only: a FIFO or a device is refused, not waited on
+  if (!text.Open(path)) {
+    diag->errors.push_back({path, 0, 0, "cannot read policy file (a readable regular file)"});
+    return std::nullopt;
+  }
+  fs::path dir = fs::path(path).parent_path();
+  return LoadPolicyText(text.text(), path, dir.empty() ? "." : dir.string(), diag);
 }
 
 std::unique_ptr<CompiledPolicy> LoadAndCompile(const std::string& path,

@@ -8,10 +8,12 @@
 #ifndef SPAMWALL_CONTROL_POLICY_POLICY_LOADER_H_
 #define SPAMWALL_CONTROL_POLICY_POLICY_LOADER_H_
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "control/policy/policy.h"
 #include "dataplane/core/compiled_policy.h"
@@ -26,6 +28,19 @@ std::optional<Policy> LoadPolicyFile(const std::string& path, Diagnostics* diag)
 // `base_dir` resolves {file: x} lists (empty: such lists are refused).
 std::optional<Policy> LoadPolicyText(std::string_view text, const std::string& name,
                                      const std::string& base_dir, Diagnostics* diag);
+
+// A policy and the files it references as bytes in memory, by absolute,
+// lexically normal path: what a client sent (controld never opens a path a
+// client names).
+using PolicySources = std::map<std::string, std::string_view>;
+
+// As LoadPolicyFile, with `path` and every {file: x} and signature it names
+// taken from `sources` (one that is not there is an error naming it).
+// *referenced (when given) gets every path the policy names, found or not:
+// how a client learns what to send.
+std::optional<Policy> LoadPolicySources(const std::string& path, const PolicySources& sources,
+                                        Diagnostics* diag,
+                                        std::vector<std::string>* referenced = nullptr);
 
 // Today's date (UTC) as a Day.
 Day TodayUtc();

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -172,6 +175,58 @@ TEST(PolicyLoaderTest, ParseDay) {
   EXPECT_EQ(d, 1);
   EXPECT_FALSE(ParseDay("2027-13-01", &d));
   EXPECT_FALSE(ParseDay("2027-1-1", &d));
+}
+
+// A policy sent as bytes (controld never opens a path a client names): its
+// pools and signatures come from the sources by their resolved path, a
+// missing one is an error naming it, and every path it names is reported
+// (what spamwallctl then reads and sends).
+TEST(PolicyLoaderTest, SourcesInMemory) {
+  const std::string text =
+      "version: 1\nsubscribers: {consumer: {file: pools/../pools/c.txt}}\ninternal: {file: /etc/shadow}\n"
+      "signatures: [sig/a.sig]\n";
+  PolicySources sources = {{"/cfg/p.yaml", text}};
+  Diagnostics first;
+  std::vector<std::string> referenced;
+  EXPECT_FALSE(LoadPolicySources("/cfg/p.yaml", sources, &first, &referenced).has_value());
+  EXPECT_EQ(referenced, (std::vector<std::string>{"/cfg/pools/c.txt", "/etc/shadow", "/cfg/sig/a.sig"}));
+  EXPECT_NE(first.ToString().find("prefix file '/etc/shadow' was not sent with the policy"), std::string::npos)
+      << first.ToString();
+
+  sources["/cfg/pools/c.txt"] = "100.64.0.0/10\n";
+  sources["/etc/shadow"] = "198.51.100.0/24\n";  // whatever the client sent under that name
+  sources["/cfg/sig/a.sig"] = "";
+  Diagnostics diag;
+  auto p = LoadPolicySources("/cfg/p.yaml", sources, &diag);
+  ASSERT_TRUE(p.has_value()) << diag.ToString();
+  EXPECT_EQ(p->consumer.size(), 1u);
+  EXPECT_EQ(p->internal.size(), 1u);
+}
+
+// A million bad lines make one short refusal: the first 100 and a count.
+TEST(PolicyLoaderTest, ErrorsAreCapped) {
+  std::string pool;
+  for (int i = 0; i < 100000; i++) pool += "garbage" + std::to_string(i) + "\n";
+  PolicySources sources = {{"/p.yaml", "version: 1\ninternal: {file: pool.txt}\n"}, {"/pool.txt", pool}};
+  Diagnostics diag;
+  EXPECT_FALSE(LoadPolicySources("/p.yaml", sources, &diag).has_value());
+  ASSERT_EQ(diag.errors.size(), 101u);
+  EXPECT_EQ(diag.errors.back().message, "and 99900 more errors");
+}
+
+// A FIFO or a device named as a pool or as the policy is refused at once,
+// never waited on or read without end.
+TEST(PolicyLoaderTest, OnlyRegularFilesAreRead) {
+  fs::path dir = fs::temp_directory_path() / ("spamwall-fifo-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  ASSERT_EQ(mkfifo((dir / "fifo").c_str(), 0600), 0);
+  std::ofstream(dir / "p.yaml") << "version: 1\ninternal: {file: fifo}\nquarantine: {file: /dev/zero}\n";
+  Diagnostics diag;
+  EXPECT_FALSE(LoadPolicyFile((dir / "p.yaml").string(), &diag).has_value());
+  EXPECT_EQ(diag.errors.size(), 2u) << diag.ToString();
+  Diagnostics fifo;
+  EXPECT_FALSE(LoadPolicyFile((dir / "fifo").string(), &fifo).has_value());
+  fs::remove_all(dir);
 }
 
 }  // namespace
