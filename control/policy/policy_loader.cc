@@ -19,6 +19,7 @@
 #include <set>
 #include <sstream>
 
+#include "control/policy/list_lines.h"
 #include "control/policy/prefix_fast.h"
 #include "dataplane/core/growable_mapping.h"
 #include "dataplane/core/huge_page_hint.h"
@@ -35,9 +36,6 @@ const std::vector<uint16_t> kDefaultSmtpPorts = {25};
 const std::vector<uint16_t> kDefaultSubmissionPorts = {587, 465};
 const std::vector<uint16_t> kDefaultNeverBlockTcp = {22, 110, 143, 443, 465, 587, 993, 995, 1194};
 const std::vector<uint16_t> kDefaultNeverBlockUdp = {500, 1194, 4500};
-
-// isspace() of the C locale, without the locale lookup.
-bool IsSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 // How many lines (at most) in text: its '\n' bytes, eight at a time, + 1.
 size_t CountLines(std::string_view text) {
@@ -276,14 +274,7 @@ void Reader::ReadPrefixFile(const YAML::Node& file_node, const std::string& what
   out->reserve(out->size() + CountLines(rest));
   HugePageHintCapacity(*out);
   std::string error;
-  for (uint32_t lineno = 1; !rest.empty(); lineno++) {
-    size_t nl = rest.find('\n');
-    std::string_view s = rest.substr(0, nl);
-    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
-    if (size_t hash = s.find('#'); hash != std::string_view::npos) s = s.substr(0, hash);
-    while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-    while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-    if (s.empty()) continue;
+  ForEachListEntry(rest, [&](uint32_t lineno, std::string_view s) {
     PrefixEntry e;
     if (ParsePrefixFast(s, &e.prefix) || ParsePrefix(s, &e.prefix, &error)) {
       e.loc = {file_index, lineno, 1};
@@ -291,7 +282,8 @@ void Reader::ReadPrefixFile(const YAML::Node& file_node, const std::string& what
     } else {
       Error({file_index, lineno, 1}, "malformed prefix in " + what + ": " + error);
     }
-  }
+    return true;
+  });
 }
 
 void Reader::ReadExemptions(const YAML::Node& n) {
