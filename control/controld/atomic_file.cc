@@ -1,6 +1,7 @@
 #include "control/controld/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,19 +17,19 @@ std::string Errno() { return std::strerror(errno); }
 }  // namespace
 
 bool AtomicWriteFile(const std::string& path, const std::string& content, std::string* error) {
-  const char* data = content.data();
-  const size_t size = content.size();
-  const std::string tmp = path + ".tmp";
-  unlink(tmp.c_str());  // a leftover of a crash, or something planted: never written through
-  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640));
+  // A fresh name of mkstemp's beside the target (O_EXCL: a planted file or
+  // link is never opened, whatever its name), so the rename stays in one
+  // file system.
+  std::string tmp = path + ".XXXXXX";
+  UniqueFd fd(mkostemp(tmp.data(), O_CLOEXEC));
   if (!fd.valid()) {
-    *error = "cannot write " + tmp + ": " + Errno();
+    *error = "cannot write " + path + ": " + Errno();
     return false;
   }
-  const char* p = static_cast<const char*>(data);
+  const char* p = content.data();
   size_t off = 0;
-  while (off < size) {
-    ssize_t n = write(fd.get(), p + off, size - off);
+  while (off < content.size()) {
+    ssize_t n = write(fd.get(), p + off, content.size() - off);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       *error = "cannot write " + tmp + ": " + (n == 0 ? std::string("short write") : Errno());
@@ -37,7 +38,7 @@ bool AtomicWriteFile(const std::string& path, const std::string& content, std::s
     }
     off += static_cast<size_t>(n);
   }
-  if (fsync(fd.get()) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
+  if (fchmod(fd.get(), 0640) != 0 || fsync(fd.get()) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
     *error = "cannot replace " + path + ": " + Errno();
     unlink(tmp.c_str());
     return false;
@@ -47,27 +48,6 @@ bool AtomicWriteFile(const std::string& path, const std::string& content, std::s
   UniqueFd d(open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (d.valid()) fsync(d.get());
   return true;
-}
-
-std::optional<std::string> ReadWholeFile(const std::string& path, std::string* error) {
-  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    if (errno != ENOENT) *error = "cannot read " + path + ": " + Errno();
-    return std::nullopt;
-  }
-  std::string out;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      *error = "cannot read " + path + ": " + Errno();
-      return std::nullopt;
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
 }
 
 }  // namespace spamwall::controld

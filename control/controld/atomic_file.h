@@ -3,19 +3,15 @@
 #ifndef SPAMWALL_CONTROL_CONTROLD_ATOMIC_FILE_H_
 #define SPAMWALL_CONTROL_CONTROLD_ATOMIC_FILE_H_
 
-#include <optional>
 #include <string>
 
 namespace spamwall::controld {
 
-// Writes `content` to a fresh path.tmp (O_EXCL|O_NOFOLLOW: a planted link is
-// never followed), fsyncs it, renames it over `path` and fsyncs the
-// directory. On failure (a full disk) the temporary is removed and `path`
-// keeps its old content.
+// Writes `content` to a fresh temporary beside `path` (mkstemp: O_EXCL, a
+// planted link is never followed), fsyncs it, renames it over `path` and
+// fsyncs the directory. On failure (a full disk) the temporary is removed
+// and `path` keeps its old content. (Reading state files: regular_file.h.)
 bool AtomicWriteFile(const std::string& path, const std::string& content, std::string* error);
-
-// The whole file; nullopt if it does not exist (other errors set *error).
-std::optional<std::string> ReadWholeFile(const std::string& path, std::string* error);
 
 }  // namespace spamwall::controld
 

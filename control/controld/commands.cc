@@ -2,14 +2,19 @@
 // dispatch, argument checks, and the audit record of every mutating request.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
+#include <unordered_set>
 
 #include "control/controld/controller.h"
 #include "control/controld/policy_diff.h"
+#include "control/controld/policy_source.h"
 #include "control/policy/policy_loader.h"
 #include "ipc/api/controld_api.h"
 #include "ipc/api/dataplane_api.h"
+#include "ipc/api/file_bundle.h"
 #include "ipc/api/summary_json.h"
 
 namespace spamwall::controld {
@@ -22,23 +27,67 @@ namespace {
 
 Reply BadArgs(const std::string& m) { return Reply::Error(proto::kBadRequest, m); }
 
-// A required string argument.
-bool StringArg(const Request& r, const char* key, std::string* out, Reply* bad) {
-  if (!r.args.contains(key) || !r.args[key].is_string()) {
-    *bad = BadArgs(r.cmd + ": argument '" + key + "' (a string) is required");
+// The typed arguments of r (controld_api.h), or a bad_request naming the
+// command and the field.
+template <typename Args>
+bool ParseArgs(const Request& r, Args* out, Reply* bad) {
+  std::string error;
+  if (Args::FromJson(r.args, out, &error)) return true;
+  *bad = BadArgs(r.cmd + ": " + error);
+  return false;
+}
+
+// A request's bundle (file_bundle.h): controld never opens a path a
+// client names, it reads the bytes the client sent.
+bool BundleArg(const Request& r, api::FileBundle* b, Reply* bad) {
+  std::string error;
+  if (r.args.contains("path")) {
+    *bad = BadArgs(r.cmd + ": controld does not open files a client names: send the file's bytes as a bundle "
+                   "(spamwallctl reads them with your rights)");
     return false;
   }
-  *out = r.args[key].get<std::string>();
+  if (const std::string* k = api::ctl::UnknownKey(r.args, {"bundle"})) {
+    *bad = BadArgs(r.cmd + ": unknown argument '" + api::ctl::Printable(*k, 64) + "' (known: bundle)");
+    return false;
+  }
+  if (!api::BundleFromWire(r.args, r.fd.get(), b, &error)) {
+    *bad = BadArgs(r.cmd + ": " + error);
+    return false;
+  }
   return true;
 }
 
-bool PathArg(const Request& r, std::string* path, Reply* bad) {
-  if (!StringArg(r, "path", path, bad)) return false;
-  if (path->empty() || (*path)[0] != '/') {
-    *bad = BadArgs(r.cmd + ": 'path' must be absolute (spamwallctl resolves it), not '" + *path + "'");
+// The entries of a bulk request's one file, or the refusal (capped).
+bool BulkEntries(const Request& r, std::vector<std::pair<uint32_t, std::string>>* entries, Reply* bad) {
+  std::string error;
+  api::FileBundle b;
+  if (!api::BundleFromWire(r.args, r.fd.get(), &b, &error)) {
+    *bad = BadArgs(r.cmd + ": " + error);
+    return false;
+  }
+  std::vector<std::string> errors;
+  if (!ParseEntryLines(b.files[0].path, b.files[0].bytes, entries, &errors)) {
+    std::string m = r.cmd + " refused (nothing was changed):";
+    for (const auto& e : errors) m += "\n" + e;
+    *bad = Reply::Error(proto::kRefused, m);
+    return false;
+  }
+  if (entries->empty()) {
+    *bad = Reply::Error(proto::kRefused, b.files[0].path + ": no entries");
     return false;
   }
   return true;
+}
+
+// At most this many per-entry refusals in one reply.
+constexpr size_t kMaxRefusalLines = 100;
+
+// "refused" with one line per problem, capped ("and N more").
+Reply EntryRefusal(const std::string& head, const std::vector<std::string>& lines) {
+  std::string m = head;
+  for (size_t i = 0; i < lines.size() && i < kMaxRefusalLines; i++) m += "\n" + lines[i];
+  if (lines.size() > kMaxRefusalLines) m += "\nand " + std::to_string(lines.size() - kMaxRefusalLines) + " more";
+  return Reply::Error(proto::kRefused, m);
 }
 
 }  // namespace
@@ -52,6 +101,7 @@ const std::vector<Controller::Command>& Controller::Commands() {
   static const std::vector<Command> table = {
       {n::kHello, kReadsNoState, [](C* c, Request&, json*) { return c->Hello(); }},
       {n::kStats, kReadsNoState, [](C* c, Request&, json*) { return c->Stats(); }},
+      {n::kPolicyReferences, kReadsNoState, [](C* c, Request& r, json*) { return c->PolicyReferences(r); }},
       {n::kAuditTail, kReadsNoState, [](C* c, Request& r, json*) { return c->AuditTail(r); }},
       {n::kPolicyCheck, kReads, [](C* c, Request& r, json*) { return c->PolicyCheck(r); }},
       {n::kPolicyShow, kReads, [](C* c, Request&, json*) { return c->PolicyShow(); }},
@@ -82,14 +132,29 @@ Reply Controller::Handle(Request& r) {
     if (r.cmd == c.name) cmd = &c;
     known += (known.empty() ? "" : ", ") + std::string(c.name);
   }
-  if (cmd == nullptr) return BadArgs("unknown command '" + r.cmd + "' (known: " + known + ")");
+  if (cmd == nullptr)
+    return BadArgs("unknown command '" + api::ctl::Printable(r.cmd, 64) + "' (known: " + known + ")");
   json changes = json::object();
   if (cmd->kind == kReadsNoState) return cmd->run(this, r, &changes);
   std::lock_guard<std::mutex> lock(mu_);
   if (cmd->kind == kReads) return cmd->run(this, r, &changes);
 
-  // Mutating: one at a time, and every one audited, accepted or refused.
+  // Mutating: one at a time, and every one audited, accepted, refused or
+  // malformed: the intent is on disk before anything can change.
   pending_user_ = r.peer.user;
+  AuditRecord rec;
+  rec.time = std::chrono::system_clock::now();
+  rec.phase = "intent";
+  rec.id = audit_->NextId();
+  rec.peer = r.peer;
+  rec.cmd = r.cmd;
+  rec.args = CappedArgs(r.args);
+  rec.generation = current_ ? current_->generation : 0;
+  std::string error;
+  if (!audit_->Append(rec, &error)) {
+    fprintf(stderr, "spamwall-controld: %s: %s refused\n", error.c_str(), r.cmd.c_str());
+    return Reply::Error(proto::kUnavailable, "cannot write the audit log (" + error + "): nothing was changed");
+  }
   Reply reply;
   std::string why;
   // A change builds on the live generation: first learn whether the one in
@@ -105,25 +170,39 @@ Reply Controller::Handle(Request& r) {
     reply = cmd->run(this, r, &changes);
   }
 
-  AuditRecord rec;
   rec.time = std::chrono::system_clock::now();
-  rec.peer = r.peer;
-  rec.cmd = r.cmd;
-  rec.args = r.args;
-  rec.result = reply.ok() ? "ok" : reply.code + ": " + reply.message;
+  rec.phase = "outcome";
+  rec.result = reply.ok() ? "ok" : reply.code + ": " + reply.message.substr(0, 1024);
   rec.generation = current_ ? current_->generation : 0;
   rec.changes = changes;
-  std::string error;
-  if (!audit_->Append(rec, &error)) fprintf(stderr, "spamwall-controld: %s\n", error.c_str());
+  // The intent is recorded; a lost outcome is reported, not hidden.
+  if (!audit_->Append(rec, &error))
+    fprintf(stderr, "spamwall-controld: %s: the outcome of %s (%s) is missing; its intent is recorded\n",
+            error.c_str(), r.cmd.c_str(), rec.result.c_str());
   return reply;
 }
 
-Reply Controller::PolicyCheck(const Request& r) {
-  std::string path;
+Reply Controller::PolicyReferences(const Request& r) {
+  api::FileBundle b;
   Reply bad;
-  if (!PathArg(r, &path, &bad)) return bad;
+  if (!BundleArg(r, &b, &bad)) return bad;
   Diagnostics diag;
-  std::optional<Policy> file = LoadPolicyFile(path, &diag);
+  std::vector<std::string> referenced;
+  LoadBundle(b, &diag, &referenced);  // errors are for check and push to report
+  json files = json::array();
+  std::set<std::string> seen;
+  for (const auto& f : referenced)
+    if (seen.insert(f).second) files.push_back(f);
+  return Reply::Ok({{"files", files}});
+}
+
+Reply Controller::PolicyCheck(const Request& r) {
+  api::FileBundle b;
+  Reply bad;
+  if (!BundleArg(r, &b, &bad)) return bad;
+  const std::string path = b.files[0].path;
+  Diagnostics diag;
+  std::optional<Policy> file = LoadBundle(b, &diag);
   nlohmann::json res = {{"path", path}};
   auto list = [](const std::vector<Diagnostic>& v) {
     nlohmann::json a = nlohmann::json::array();
@@ -157,12 +236,13 @@ Reply Controller::PolicyCheck(const Request& r) {
 }
 
 Reply Controller::PolicyPush(const Request& r, nlohmann::json* changes) {
-  std::string path;
+  api::FileBundle b;
   Reply bad;
-  if (!PathArg(r, &path, &bad)) return bad;
+  if (!BundleArg(r, &b, &bad)) return bad;
+  const std::string path = b.files[0].path;
   const auto t0 = std::chrono::steady_clock::now();
   Diagnostics diag;
-  std::optional<Policy> file = LoadPolicyFile(path, &diag);
+  std::optional<Policy> file = LoadBundle(b, &diag);
   const double load_ms = MsSince(t0);
   if (!file) {
     counters_.pushes["refused"]++;
@@ -199,7 +279,9 @@ Reply Controller::PolicyPush(const Request& r, nlohmann::json* changes) {
                     {"changes", *changes}});
 }
 
-Reply Controller::PolicyRollback(const Request&, nlohmann::json* changes) {
+Reply Controller::PolicyRollback(const Request& r, nlohmann::json* changes) {
+  std::string arg_error;
+  if (!api::ctl::NoArgs(r.args, &arg_error)) return BadArgs(r.cmd + ": " + arg_error);
   if (!previous_) return Reply::Error(proto::kRefused, "no previous generation to roll back to");
   const auto t0 = std::chrono::steady_clock::now();
   PolicyRecord back = *previous_;
@@ -284,7 +366,9 @@ Reply Controller::OverlayChange(const Request& r, Overlay next, nlohmann::json* 
   // Nothing is kept unless it was saved and the dataplane took it:
   // overlay_ changes only now.
   if (!Commit(std::move(built.record), *built.compiled,
-              "spamwallctl " + r.cmd + " " + r.args.dump() + " by " + r.peer.user, &dp, &refusal))
+              "spamwallctl " + r.cmd + " " + CappedArgs(r.args).dump(-1, ' ', false, json::error_handler_t::replace) +
+                  " by " + r.peer.user,
+              &dp, &refusal))
     return refusal;
   overlay_ = std::move(next);
   std::string error;
@@ -302,45 +386,86 @@ Reply Controller::OverlayChange(const Request& r, Overlay next, nlohmann::json* 
 }
 
 Reply Controller::QuarantineAddDel(const Request& r, bool add, nlohmann::json* changes) {
-  std::string addr, norm, error;
+  api::ctl::QuarantineArgs args;
   Reply bad;
-  if (!StringArg(r, "addr", &addr, &bad)) return bad;
-  if (!CheckQuarantineEntry(addr, &norm, &error)) return Reply::Error(proto::kRefused, error);
-  Overlay next = overlay_;
-  auto it = std::find(next.quarantine.begin(), next.quarantine.end(), norm);
-  if (add) {
-    if (it != next.quarantine.end())
-      return Reply::Error(proto::kRefused, norm + " is already in the runtime quarantine");
-    next.quarantine.push_back(norm);
+  if (!ParseArgs(r, &args, &bad)) return bad;
+  std::vector<std::pair<uint32_t, std::string>> entries;
+  if (args.bulk) {
+    if (!BulkEntries(r, &entries, &bad)) return bad;
   } else {
-    if (it == next.quarantine.end())
-      return Reply::Error(proto::kRefused, norm + " is not in the runtime quarantine" +
-                                               " (entries of the policy file are removed in the file)");
-    next.quarantine.erase(it);
+    std::string norm, error;
+    if (!CheckQuarantineEntry(args.addr, &norm, &error)) return Reply::Error(proto::kRefused, error);
+    entries.emplace_back(0, norm);
+  }
+  // One set for the membership checks: a bulk add of 100,000 is linear.
+  std::unordered_set<std::string> present(overlay_.quarantine.begin(), overlay_.quarantine.end());
+  std::vector<std::string> problems;
+  std::unordered_set<std::string> named;
+  for (const auto& [line, norm] : entries) {
+    const std::string at = line ? "line " + std::to_string(line) + ": " : "";
+    if (!named.insert(norm).second) {
+      problems.push_back(at + norm + " is named twice");
+    } else if (add && present.count(norm)) {
+      problems.push_back(at + norm + " is already in the runtime quarantine");
+    } else if (!add && !present.count(norm)) {
+      problems.push_back(at + norm + " is not in the runtime quarantine" +
+                         " (entries of the policy file are removed in the file)");
+    }
+  }
+  if (!problems.empty()) {
+    if (!args.bulk) return Reply::Error(proto::kRefused, problems[0]);
+    return EntryRefusal(r.cmd + " refused (nothing was changed):", problems);
+  }
+  Overlay next = overlay_;
+  if (add) {
+    for (const auto& [_, norm] : entries) next.quarantine.push_back(norm);
+  } else {
+    next.quarantine.clear();
+    for (const auto& q : overlay_.quarantine)
+      if (!named.count(q)) next.quarantine.push_back(q);
   }
   return OverlayChange(r, std::move(next), changes);
 }
 
 Reply Controller::ExemptAddDel(const Request& r, bool add, nlohmann::json* changes) {
-  std::string prefix, error;
   Reply bad;
-  if (!StringArg(r, "prefix", &prefix, &bad)) return bad;
+  std::string error;
   Overlay next = overlay_;
   if (add) {
-    OverlayExemption e{prefix, r.args.value("owner", ""), r.args.value("reason", ""),
-                       r.args.value("expires", "")};
-    for (const char* k : {"owner", "reason", "expires"})
-      if (r.args.contains(k) && !r.args[k].is_string()) return BadArgs(std::string("exempt.add: '") + k + "' must be a string");
-    if (!CheckExemption(&e, TodayUtc(), &error)) return Reply::Error(proto::kRefused, error);
-    for (const auto& x : next.exemptions)
-      if (x.prefix == e.prefix)
-        return Reply::Error(proto::kRefused, "an exemption for " + e.prefix +
-                                                 " is already in the overlay (owner " + x.owner +
-                                                 "): delete it first");
-    next.exemptions.push_back(e);
+    api::ctl::ExemptAddArgs args;
+    if (!ParseArgs(r, &args, &bad)) return bad;
+    std::vector<std::pair<uint32_t, std::string>> prefixes;
+    if (args.bulk) {
+      if (!BulkEntries(r, &prefixes, &bad)) return bad;
+    } else {
+      prefixes.emplace_back(0, args.prefix);
+    }
+    std::unordered_set<std::string> present;
+    for (const auto& x : next.exemptions) present.insert(x.prefix);
+    std::vector<std::string> problems;
+    for (const auto& [line, prefix] : prefixes) {
+      const std::string at = line ? "line " + std::to_string(line) + ": " : "";
+      OverlayExemption e{prefix, args.owner, args.reason, args.expires};
+      if (!CheckExemption(&e, TodayUtc(), &error)) {
+        problems.push_back(at + error);
+        continue;
+      }
+      if (!present.insert(e.prefix).second) {
+        problems.push_back(at + "an exemption for " + e.prefix + " is already in the overlay (or named twice): "
+                           "delete it first");
+        continue;
+      }
+      next.exemptions.push_back(std::move(e));
+    }
+    if (!problems.empty()) {
+      if (!args.bulk) return Reply::Error(proto::kRefused, problems[0]);
+      return EntryRefusal(r.cmd + " refused (nothing was changed):", problems);
+    }
   } else {
+    api::ctl::ExemptDelArgs args;
+    if (!ParseArgs(r, &args, &bad)) return bad;
     std::string norm;
-    if (!CheckQuarantineEntry(prefix, &norm, &error))
+    if (!CheckQuarantineEntry(args.prefix, &norm, &error))
       return Reply::Error(proto::kRefused, "exemption: " + error.substr(error.find(' ') + 1));
     auto it = std::find_if(next.exemptions.begin(), next.exemptions.end(),
                            [&](const OverlayExemption& x) { return x.prefix == norm; });
@@ -353,12 +478,11 @@ Reply Controller::ExemptAddDel(const Request& r, bool add, nlohmann::json* chang
 }
 
 Reply Controller::ModeSet(const Request& r, nlohmann::json* changes) {
-  std::string mode;
+  api::ctl::ModeSetArgs args;
   Reply bad;
-  if (!StringArg(r, "mode", &mode, &bad)) return bad;
+  if (!ParseArgs(r, &args, &bad)) return bad;
   PolicyMode m;
-  if (!ParseMode(mode, &m))
-    return BadArgs("mode.set: mode must be 'enforce' or 'monitor', not '" + mode + "'");
+  ParseMode(args.mode, &m);  // checked by ModeSetArgs
   Overlay next = overlay_;
   next.mode = m;
   return OverlayChange(r, std::move(next), changes);
@@ -387,17 +511,18 @@ Reply Controller::ListExemptions() {
 }
 
 Reply Controller::AuditTail(const Request& r) {
-  int64_t n = 20;
-  if (r.args.contains("n")) {
-    if (!r.args["n"].is_number_integer() || r.args["n"].get<int64_t>() < 1 ||
-        r.args["n"].get<int64_t>() > 100000)
-      return BadArgs("audit.tail: 'n' must be an integer 1..100000");
-    n = r.args["n"].get<int64_t>();
-  }
+  api::ctl::AuditTailArgs args;
+  Reply bad;
+  if (!ParseArgs(r, &args, &bad)) return bad;
+  AuditQuery q;
+  q.n = static_cast<size_t>(args.n);
+  q.user = args.user;
+  q.since = args.since;
+  q.max_bytes = static_cast<size_t>(args.max_bytes);
+  AuditTailResult tail;
   std::string error;
-  auto lines = audit_->Tail(static_cast<size_t>(n), &error);
-  if (!error.empty()) return Reply::Error(proto::kInternal, error);
-  return Reply::Ok({{"path", audit_->path()}, {"records", lines}});
+  if (!audit_->Tail(q, &tail, &error)) return Reply::Error(proto::kUnavailable, error);
+  return Reply::Ok({{"path", audit_->path()}, {"records", tail.records}, {"budget_hit", tail.budget_hit}});
 }
 
 }  // namespace spamwall::controld

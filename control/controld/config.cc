@@ -14,6 +14,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "ipc/regular_file.h"
+
 namespace spamwall::controld {
 
 namespace {
@@ -92,14 +94,16 @@ bool ParseConfigText(std::string_view text, const std::string& name, Config* cfg
 }
 
 bool LoadConfigFile(const std::string& path, Config* cfg, std::string* error) {
-  std::ifstream in(path);
-  if (!in) {
-    *error = "cannot read configuration " + path + ": " + std::strerror(errno);
+  // controld's own file: regular, not a link, bounded.
+  proto::ReadFileOptions opts;
+  opts.follow_links = false;
+  std::string why;
+  auto text = proto::ReadRegularFile(path, opts, &why);
+  if (!text) {
+    *error = "cannot read configuration " + why;
     return false;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseConfigText(ss.str(), path, cfg, error);
+  return ParseConfigText(*text, path, cfg, error);
 }
 
 bool ValidateConfig(Config* cfg, std::string* error) {

@@ -7,10 +7,12 @@
 
 #include "control/controld/atomic_file.h"
 #include "control/controld/policy_diff.h"
+#include "control/controld/policy_source.h"
 #include "control/policy/policy_loader.h"
 #include "control/policy/policy_snapshot.h"
 #include "dataplane/core/policy_image.h"
 #include "ipc/api/dataplane_api.h"
+#include "ipc/regular_file.h"
 #include "ipc/wire.h"
 
 namespace spamwall::controld {
@@ -86,19 +88,19 @@ std::optional<PolicyRecord> Controller::LoadRecord(uint64_t gen, std::string* er
     if (x.type == static_cast<uint32_t>(ImageSectionType::kControldRecord)) {
       nlohmann::json j = nlohmann::json::parse(x.bytes, nullptr, false);
       std::string why;
-      bool ok = false;
-      try {
-        ok = j.is_object() && j.contains("overlay") && OverlayFromJson(j["overlay"], &rec.overlay, &why);
-      } catch (const std::exception& e) {
-        why = e.what();
-      }
-      if (!ok) {
-        *error = where + "controld record: " + (why.empty() ? "not a JSON object with an overlay" : why);
+      if (!j.is_object() || !j.contains("overlay") || !OverlayFromJson(j["overlay"], &rec.overlay, &why)) {
+        *error = where + "controld record: " + (why.empty() ? "not a JSON object with an overlay" : "overlay." + why);
         return std::nullopt;
       }
-      rec.source = j.value("source", "");
-      rec.pushed_by = j.value("pushed_by", "");
-      rec.pushed_at = j.value("pushed_at", "");
+      // Every field of the record is checked by type: a bad one names itself.
+      for (auto [key, field] : {std::pair{"source", &rec.source}, std::pair{"pushed_by", &rec.pushed_by},
+                                std::pair{"pushed_at", &rec.pushed_at}}) {
+        if (j.contains(key) && !j[key].is_string()) {
+          *error = where + "controld record: " + key + ": must be a string";
+          return std::nullopt;
+        }
+        *field = j.value(key, "");
+      }
       if (j.contains("warnings") && j["warnings"].is_array())
         for (const auto& w : j["warnings"])
           if (w.is_string()) rec.warnings.push_back(w.get<std::string>());
@@ -136,13 +138,16 @@ bool Controller::Init(std::string* error) {
     Log("warning: " + w);
   };
   std::string read_error;
-  if (auto g = ReadWholeFile(cfg_.state_dir + "/generation", &read_error)) {
-    try {
-      last_generation_ = std::stoull(*g);
-    } catch (const std::exception&) {
-      warn(cfg_.state_dir + "/generation: not a number; counting on from the saved generations");
-    }
-  } else if (!read_error.empty()) {
+  bool missing = false;
+  proto::ReadFileOptions state_file;
+  state_file.follow_links = false;
+  if (auto g = proto::ReadRegularFile(cfg_.state_dir + "/generation", state_file, &read_error, &missing)) {
+    std::string digits = g->substr(0, g->find_last_not_of("\n") + 1);
+    if (digits.empty() || digits.size() > 19 || digits.find_first_not_of("0123456789") != std::string::npos)
+      warn(cfg_.state_dir + "/generation: not a generation number; counting on from the saved generations");
+    else
+      last_generation_ = std::stoull(digits);
+  } else if (!missing) {
     warn(read_error);
   }
   if (!store_.Open(error)) return false;
@@ -172,23 +177,16 @@ bool Controller::Init(std::string* error) {
     Log("running generation " + std::to_string(current_->generation) + " from " +
         store_.ImagePath(current_->generation) + " (the boot file is for a first install only)");
   } else {
-    // First install: the startup configuration.
+    // First install: the startup configuration. An overlay.json that does
+    // not read back is a refusal to start, never an overlay silently emptied.
     std::string why;
-    bool loaded = false;
-    try {
-      loaded = LoadOverlay(OverlayPath(), &overlay_, &why);
-    } catch (const std::exception& e) {  // a hand-edited file of the wrong shape
-      why = OverlayPath() + ": " + e.what();
-    }
-    if (!loaded) {
-      const std::string kept = OverlayPath() + ".refused";
-      rename(OverlayPath().c_str(), kept.c_str());
-      overlay_ = Overlay{};
-      warn(why + "; starting with an empty overlay (the file is kept as " + kept + ")");
+    if (!LoadOverlay(OverlayPath(), &overlay_, &why)) {
+      *error = why + " (fix or remove it: controld keeps its overlay there until a first generation exists)";
+      return false;
     }
     if (!cfg_.policy.empty()) {
       Diagnostics diag;
-      std::optional<Policy> file = LoadPolicyFile(cfg_.policy, &diag);
+      std::optional<Policy> file = LoadOwnPolicy(cfg_.policy, &diag);
       Built built;
       Reply refusal;
       if (!file) {

@@ -137,6 +137,7 @@ class Controller {
 
   // Commands (mu_ held by Handle for the kReads and kMutates ones).
   proto::Reply Hello();
+  proto::Reply PolicyReferences(const proto::Request& r);
   proto::Reply PolicyCheck(const proto::Request& r);
   proto::Reply PolicyPush(const proto::Request& r, nlohmann::json* changes);
   proto::Reply PolicyRollback(const proto::Request& r, nlohmann::json* changes);

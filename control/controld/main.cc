@@ -1,18 +1,18 @@
 // spamwall-controld: configuration, then the pieces in order (audit log,
 // dataplane link, controller with the start policy, operator socket, stats
 // sampler, Prometheus), then wait for SIGINT/SIGTERM and take them down in
-// reverse.
+// reverse. SIGHUP reopens the audit log (after logrotate's rename).
 #include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 
 #include "control/controld/audit_log.h"
 #include "control/controld/config.h"
 #include "control/controld/controller.h"
 #include "control/controld/dataplane_link.h"
 #include "control/controld/metrics_server.h"
+#include "control/controld/state_dir.h"
 #include "control/controld/stats_sampler.h"
 #include "ipc/server.h"
 
@@ -38,12 +38,14 @@ int main(int argc, char** argv) {
   sigemptyset(&stop);
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
-  std::error_code ec;
-  if (!std::filesystem::is_directory(cfg.state_dir, ec))
-    return Fail("state_dir " + cfg.state_dir + " is not a directory");
+  // Before anything else: a second controld stops here, before it touches
+  // the state or the live socket.
   std::string error;
+  UniqueFd state_lock;
+  if (!LockStateDir(cfg.state_dir, &state_lock, &error)) return Fail(error);
   AuditLog audit;
   if (!audit.Open(cfg.audit_log, &error)) return Fail(error);
 
@@ -86,7 +88,14 @@ int main(int argc, char** argv) {
           cfg.prometheus.empty() ? "" : (", metrics http://" + cfg.prometheus + "/metrics").c_str());
 
   int sig = 0;
-  sigwait(&stop, &sig);
+  for (;;) {
+    sigwait(&stop, &sig);
+    if (sig != SIGHUP) break;
+    if (audit.Reopen(&error))
+      fprintf(stderr, "spamwall-controld: SIGHUP: reopened the audit log %s\n", cfg.audit_log.c_str());
+    else
+      fprintf(stderr, "spamwall-controld: SIGHUP: %s (still writing the old one)\n", error.c_str());
+  }
   fprintf(stderr, "spamwall-controld: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
   metrics.Stop();
   sampler.Stop();

@@ -1,12 +1,49 @@
 #include "control/controld/overlay.h"
 
+#include <initializer_list>
+
 #include "dataplane/core/huge_page_hint.h"
 
 #include "control/controld/atomic_file.h"
+#include "control/policy/list_lines.h"
 #include "control/policy/policy_loader.h"
 #include "dataplane/core/prefix.h"
+#include "ipc/api/controld_api.h"
+#include "ipc/regular_file.h"
 
 namespace spamwall::controld {
+
+namespace {
+
+// An IPv4 address written as IPv6 (::ffff:a.b.c.d, or the deprecated
+// ::a.b.c.d) never matches: IPv4 packets are looked up by their IPv4
+// address. Refused with the form that would.
+bool RefuseMappedV4(const Prefix& p, std::string* error) {
+  if (p.family != 6 || p.length < 96) return true;
+  bool zeros = true;
+  for (int i = 0; i < 10; i++) zeros = zeros && p.addr[i] == 0;
+  const bool mapped = zeros && p.addr[10] == 0xff && p.addr[11] == 0xff;
+  const bool compatible = zeros && p.addr[10] == 0 && p.addr[11] == 0 && p.addr[12] != 0;
+  if (!mapped && !compatible) return true;
+  Prefix v4;
+  v4.family = 4;
+  v4.length = static_cast<uint8_t>(p.length - 96);
+  for (int i = 0; i < 4; i++) v4.addr[i] = p.addr[12 + i];
+  *error = FormatPrefix(p) + " is an IPv4-" + (mapped ? "mapped" : "compatible") +
+           " IPv6 address, which IPv4 packets never match: use its IPv4 form " + FormatPrefix(v4);
+  return false;
+}
+
+bool CheckPrefix(const std::string& text, Prefix* p, std::string* error) {
+  std::string why;
+  if (!ParsePrefix(text, p, &why)) {
+    *error = api::ctl::Printable(why);
+    return false;
+  }
+  return RefuseMappedV4(*p, error);
+}
+
+}  // namespace
 
 bool CheckQuarantineEntry(const std::string& text, std::string* normalized, std::string* error) {
   Prefix p;
@@ -15,12 +52,43 @@ bool CheckQuarantineEntry(const std::string& text, std::string* normalized, std:
     *error = "quarantine: an address or prefix is required";
     return false;
   }
-  if (!ParsePrefix(text, &p, &why)) {
+  if (!CheckPrefix(text, &p, &why)) {
     *error = "quarantine: " + why;
     return false;
   }
   *normalized = FormatPrefix(p);
   return true;
+}
+
+bool ParseEntryLines(const std::string& name, std::string_view text,
+                     std::vector<std::pair<uint32_t, std::string>>* out,
+                     std::vector<std::string>* errors) {
+  constexpr size_t kMaxErrors = 100;
+  size_t dropped = 0;
+  bool too_many = false;
+  ForEachListEntry(text, [&](uint32_t lineno, std::string_view s) {
+    if (out->size() == api::ctl::kMaxBulkEntries) {
+      errors->push_back(name + ":" + std::to_string(lineno) + ": more than " +
+                        std::to_string(api::ctl::kMaxBulkEntries) + " entries in one file");
+      too_many = true;
+      return false;
+    }
+    std::string error;
+    Prefix p;
+    if (s.size() > api::ctl::kMaxAddrBytes || !CheckPrefix(std::string(s), &p, &error)) {
+      if (error.empty()) error = "'" + api::ctl::Printable(s, 64) + "' is not an address or prefix";
+      if (errors->size() < kMaxErrors)
+        errors->push_back(name + ":" + std::to_string(lineno) + ": " + error);
+      else
+        dropped++;
+      return true;
+    }
+    out->emplace_back(lineno, FormatPrefix(p));
+    return true;
+  });
+  if (too_many) return false;
+  if (dropped > 0) errors->push_back("and " + std::to_string(dropped) + " more errors");
+  return errors->empty();
 }
 
 bool CheckExemption(OverlayExemption* e, Day today, std::string* error) {
@@ -30,7 +98,7 @@ bool CheckExemption(OverlayExemption* e, Day today, std::string* error) {
     *error = "exemption: a prefix is required";
     return false;
   }
-  if (!ParsePrefix(e->prefix, &p, &why)) {
+  if (!CheckPrefix(e->prefix, &p, &why)) {
     *error = "exemption: " + why;
     return false;
   }
@@ -70,21 +138,58 @@ nlohmann::json OverlayToJson(const Overlay& o) {
           {"mode", o.mode ? nlohmann::json(ModeName(*o.mode)) : nlohmann::json(nullptr)}};
 }
 
+namespace {
+
+// Refuses keys other than `known` (a hand edit with a typo would otherwise be
+// erased by the next save).
+bool OnlyKeys(const nlohmann::json& j, const std::string& where, std::initializer_list<const char*> known,
+              std::string* error) {
+  if (const std::string* k = api::ctl::UnknownKey(j, known)) {
+    *error = where + "unknown key '" + api::ctl::Printable(*k, 64) + "'";
+    return false;
+  }
+  return true;
+}
+
+bool StringField(const nlohmann::json& j, const char* key, const std::string& where, std::string* out,
+                 std::string* error) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) {
+    *error = where + key + ": " + (it == j.end() ? "missing" : std::string("must be a string, not ") + it->type_name());
+    return false;
+  }
+  *out = it->get<std::string>();
+  return true;
+}
+
+}  // namespace
+
 bool OverlayFromJson(const nlohmann::json& j, Overlay* o, std::string* error) {
   *o = Overlay{};
   if (!j.is_object()) {
     *error = "not a JSON object";
     return false;
   }
+  if (!OnlyKeys(j, "", {"version", "quarantine", "exemptions", "mode"}, error)) return false;
+  if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int64_t>() != 1) {
+    *error = "version: must be 1 (this build reads overlay version 1)";
+    return false;
+  }
   if (j.contains("quarantine")) {
     if (!j["quarantine"].is_array()) {
-      *error = "'quarantine' must be a list";
+      *error = "quarantine: must be a list";
       return false;
     }
+    size_t i = 0;
     for (const auto& q : j["quarantine"]) {
       std::string norm;
-      if (!q.is_string() || !CheckQuarantineEntry(q.get<std::string>(), &norm, error)) {
-        if (!q.is_string()) *error = "'quarantine' entries must be strings";
+      const std::string where = "quarantine[" + std::to_string(i++) + "]: ";
+      if (!q.is_string()) {
+        *error = where + "must be a string, not " + q.type_name();
+        return false;
+      }
+      if (!CheckQuarantineEntry(q.get<std::string>(), &norm, error)) {
+        *error = where + *error;
         return false;
       }
       o->quarantine.push_back(norm);
@@ -92,26 +197,35 @@ bool OverlayFromJson(const nlohmann::json& j, Overlay* o, std::string* error) {
   }
   if (j.contains("exemptions")) {
     if (!j["exemptions"].is_array()) {
-      *error = "'exemptions' must be a list";
+      *error = "exemptions: must be a list";
       return false;
     }
+    size_t i = 0;
     for (const auto& x : j["exemptions"]) {
+      const std::string where = "exemptions[" + std::to_string(i++) + "].";
       if (!x.is_object()) {
-        *error = "'exemptions' entries must be objects";
+        *error = where.substr(0, where.size() - 1) + ": must be an object";
         return false;
       }
-      OverlayExemption e{x.value("prefix", ""), x.value("owner", ""), x.value("reason", ""),
-                         x.value("expires", "")};
+      OverlayExemption e;
+      if (!OnlyKeys(x, where, {"prefix", "owner", "reason", "expires"}, error) ||
+          !StringField(x, "prefix", where, &e.prefix, error) || !StringField(x, "owner", where, &e.owner, error) ||
+          !StringField(x, "reason", where, &e.reason, error) ||
+          !StringField(x, "expires", where, &e.expires, error))
+        return false;
       // An exemption that expired while stored is kept (the compiler drops it
       // with a warning); only a malformed one is refused.
-      if (!CheckExemption(&e, Day{-1000000}, error)) return false;
+      if (!CheckExemption(&e, Day{-1000000}, error)) {
+        *error = where.substr(0, where.size() - 1) + ": " + *error;
+        return false;
+      }
       o->exemptions.push_back(e);
     }
   }
   if (j.contains("mode") && !j["mode"].is_null()) {
     PolicyMode m;
     if (!j["mode"].is_string() || !ParseMode(j["mode"].get<std::string>(), &m)) {
-      *error = "'mode' must be \"enforce\", \"monitor\" or null";
+      *error = "mode: must be \"enforce\", \"monitor\" or null";
       return false;
     }
     o->mode = m;
@@ -120,12 +234,15 @@ bool OverlayFromJson(const nlohmann::json& j, Overlay* o, std::string* error) {
 }
 
 bool LoadOverlay(const std::string& path, Overlay* o, std::string* error) {
-  std::string read_error;
-  auto text = ReadWholeFile(path, &read_error);
+  *o = Overlay{};
+  proto::ReadFileOptions opts;
+  opts.max_bytes = size_t{256} << 20;
+  opts.follow_links = false;
+  bool missing = false;
+  auto text = proto::ReadRegularFile(path, opts, error, &missing);
   if (!text) {
-    *o = Overlay{};
-    *error = read_error;
-    return read_error.empty();
+    if (missing) error->clear();
+    return missing;
   }
   nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
   std::string why;

@@ -8,6 +8,8 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -39,6 +41,14 @@ inline bool operator==(const OverlayExemption& a, const OverlayExemption& b) {
 // Checks an address or prefix for the quarantine; *normalized is its canonical text.
 bool CheckQuarantineEntry(const std::string& text, std::string* normalized, std::string* error);
 
+// One address or prefix per line of `text` (a bulk file; '#' comments,
+// blank lines), each checked as CheckQuarantineEntry does: *out gets
+// (line, normalized). False with one "name:line: message" per bad line in
+// *errors (the first 100, then "and N more errors").
+bool ParseEntryLines(const std::string& name, std::string_view text,
+                     std::vector<std::pair<uint32_t, std::string>>* out,
+                     std::vector<std::string>* errors);
+
 // Checks every field; `today` refuses a date already past. Normalizes e->prefix.
 bool CheckExemption(OverlayExemption* e, Day today, std::string* error);
 
@@ -49,7 +59,9 @@ nlohmann::json OverlayToJson(const Overlay& o);
 // Refuses (with the field named) an overlay file edited into something invalid.
 bool OverlayFromJson(const nlohmann::json& j, Overlay* o, std::string* error);
 
-// Missing file: an empty overlay.
+// Missing file: an empty overlay. Any other problem (a link, not a regular
+// file, bad JSON, an unknown key, a wrong type, another version) is refused
+// with the file and the field named.
 bool LoadOverlay(const std::string& path, Overlay* o, std::string* error);
 bool SaveOverlay(const std::string& path, const Overlay& o, std::string* error);
 

@@ -10,6 +10,8 @@
 #include <string_view>
 
 #include "control/ctl/output.h"
+#include "ipc/api/controld_api.h"
+#include "ipc/api/file_bundle.h"
 #include "ipc/client.h"
 
 using nlohmann::json;
@@ -26,8 +28,6 @@ std::string DefaultSocket() {
   return env && *env ? env : "/run/spamwall/ctl.sock";
 }
 
-std::string Absolute(const std::string& p) { return std::filesystem::absolute(p).lexically_normal().string(); }
-
 // A failure, reported one way whatever the command: "spamwallctl: MESSAGE" on
 // stderr (a refused policy: one problem per line after the first), and with
 // -j {"error": {"code", "message", ...}} (plus `extra`'s keys) on stdout.
@@ -41,7 +41,16 @@ int Fail(bool as_json, int exit_code, json error, const json& extra = json::obje
     out["error"] = error;
     std::cout << out.dump(2) << "\n";
   }
-  std::cerr << "spamwallctl: " << error["message"].get<std::string>() << "\n";
+  // Line by line, each made printable: an echoed value cannot move the
+  // cursor, recolour the terminal or forge a line of its own.
+  std::string message = error["message"].get<std::string>(), out;
+  for (size_t start = 0; start <= message.size();) {
+    size_t nl = message.find('\n', start);
+    if (nl == std::string::npos) nl = message.size();
+    out += (start ? "\n" : "") + spamwall::api::ctl::Printable(message.substr(start, nl - start), 4096);
+    start = nl + 1;
+  }
+  std::cerr << "spamwallctl: " << out << "\n";
   return exit_code;
 }
 
@@ -90,17 +99,22 @@ int main(int argc, char** argv) {
 
   std::string cmd;
   json args = json::object();
-  std::string file, addr, prefix, owner, reason, expires, mode;
+  std::string file, list_file, addr, prefix, owner, reason, expires, mode, audit_user, audit_since;
   int n = 20;
+  int64_t audit_max_bytes = 0;
+  // The file a command names, read here with the caller's rights (controld
+  // never opens a path a client names): "policy" also sends every file the
+  // policy references, "list" the one file of a bulk command.
+  enum class Send { kNothing, kPolicy, kList } send = Send::kNothing;
 
   auto* policy = app.add_subcommand("policy", "check, push, roll back or show the policy");
   policy->require_subcommand(1);
   auto* check = policy->add_subcommand("check", "validate FILE and show what a push would change");
   check->add_option("FILE", file, "policy file")->required();
-  check->callback([&] { cmd = "policy.check"; args = {{"path", Absolute(file)}}; });
+  check->callback([&] { cmd = "policy.check"; send = Send::kPolicy; });
   auto* push = policy->add_subcommand("push", "compile FILE and make it live");
   push->add_option("FILE", file, "policy file")->required();
-  push->callback([&] { cmd = "policy.push"; args = {{"path", Absolute(file)}}; });
+  push->callback([&] { cmd = "policy.push"; send = Send::kPolicy; });
   policy->add_subcommand("rollback", "make the previous generation live again")->callback([&] { cmd = "policy.rollback"; });
   policy->add_subcommand("show", "the live and previous generation, overlay, dataplane view")->callback([&] { cmd = "policy.show"; });
 
@@ -108,24 +122,40 @@ int main(int argc, char** argv) {
 
   auto* quarantine = app.add_subcommand("quarantine", "runtime quarantine (added to the policy file's)");
   quarantine->require_subcommand(1);
-  auto* qadd = quarantine->add_subcommand("add", "stop ADDR's mail");
-  qadd->add_option("ADDR", addr, "address or prefix")->required();
-  qadd->callback([&] { cmd = "quarantine.add"; args = {{"addr", addr}}; });
-  auto* qdel = quarantine->add_subcommand("del", "release ADDR");
-  qdel->add_option("ADDR", addr, "address or prefix")->required();
-  qdel->callback([&] { cmd = "quarantine.del"; args = {{"addr", addr}}; });
+  // ADDR, or -f FILE with one per line: exactly one of them.
+  auto one_of = [&](CLI::App* sub, const char* pos_name, std::string* pos, const char* what) {
+    auto* p = sub->add_option(pos_name, *pos, what);
+    p->excludes(sub->add_option("-f,--file", list_file,
+                                "a file with one per line ('#' comments), read by spamwallctl"));
+  };
+  auto bulk_or = [&](const char* key, const std::string& value) {
+    if (value.empty() && list_file.empty()) throw CLI::RequiredError(std::string(key == std::string("addr") ? "ADDR" : "PREFIX") + " or -f FILE");
+    if (!list_file.empty()) {
+      send = Send::kList;
+      file = list_file;
+    } else {
+      args[key] = value;
+    }
+  };
+  auto* qadd = quarantine->add_subcommand("add", "stop ADDR's mail (or every address of -f FILE)");
+  one_of(qadd, "ADDR", &addr, "address or prefix");
+  qadd->callback([&] { cmd = "quarantine.add"; bulk_or("addr", addr); });
+  auto* qdel = quarantine->add_subcommand("del", "release ADDR (or every address of -f FILE)");
+  one_of(qdel, "ADDR", &addr, "address or prefix");
+  qdel->callback([&] { cmd = "quarantine.del"; bulk_or("addr", addr); });
   quarantine->add_subcommand("list", "every quarantined prefix")->callback([&] { cmd = "quarantine.list"; });
 
   auto* exempt = app.add_subcommand("exempt", "runtime port-25 exemptions (added to the policy file's)");
   exempt->require_subcommand(1);
-  auto* eadd = exempt->add_subcommand("add", "let PREFIX out on port 25 until --expires");
-  eadd->add_option("PREFIX", prefix, "consumer prefix")->required();
+  auto* eadd = exempt->add_subcommand("add", "let PREFIX (or every prefix of -f FILE) out on port 25 until --expires");
+  one_of(eadd, "PREFIX", &prefix, "consumer prefix");
   eadd->add_option("--owner", owner, "who asked (ticket, team)")->required();
   eadd->add_option("--reason", reason, "why")->required();
   eadd->add_option("--expires", expires, "last day it applies, YYYY-MM-DD (UTC)")->required();
   eadd->callback([&] {
     cmd = "exempt.add";
-    args = {{"prefix", prefix}, {"owner", owner}, {"reason", reason}, {"expires", expires}};
+    args = {{"owner", owner}, {"reason", reason}, {"expires", expires}};
+    bulk_or("prefix", prefix);
   });
   auto* edel = exempt->add_subcommand("del", "remove the runtime exemption of PREFIX");
   edel->add_option("PREFIX", prefix, "prefix")->required();
@@ -138,7 +168,19 @@ int main(int argc, char** argv) {
 
   auto* audit = app.add_subcommand("audit", "the last N audit records (default 20)");
   audit->add_option("N", n, "records")->check(CLI::Range(1, 100000));
-  audit->callback([&] { cmd = "audit.tail"; args = {{"n", n}}; });
+  audit->add_option("--user", audit_user, "only this user's (name or uid)");
+  audit->add_option("--since", audit_since, "only from this UTC time on (2026-01-02, 2026-01-02T03:04, ...)");
+  audit->add_option("--max-bytes", audit_max_bytes, "read at most this much of the log, from its end")
+      ->check(CLI::Range(int64_t{4096}, int64_t{256} << 20));
+  audit->callback([&] {
+    cmd = "audit.tail";
+    spamwall::api::ctl::AuditTailArgs a;
+    a.n = n;
+    a.user = audit_user;
+    a.since = audit_since;
+    if (audit_max_bytes) a.max_bytes = audit_max_bytes;
+    args = a.ToJson();
+  });
 
   const bool json_wanted = WantsJson(argc, argv);
   try {
@@ -154,10 +196,45 @@ int main(int argc, char** argv) {
   spamwall::proto::Client client;
   std::string error;
   json reply;
-  if (!client.Connect(socket, timeout_s, &error) || !client.Call(cmd, args, &reply, &error))
+  auto unreachable = [&] {
     return Fail(as_json, kUnreachable,
                 {{"code", "unreachable"},
                  {"message", "cannot reach spamwall-controld at " + socket + ": " + error}});
+  };
+  if (!client.Connect(socket, timeout_s, &error)) return unreachable();
+  // The files go as bytes, read here: a FIFO, a device, a file the caller
+  // may not read is refused before controld hears of it.
+  spamwall::api::FileBundle bundle;
+  spamwall::UniqueFd bundle_fd;
+  // Refused as controld refuses a policy: the same message and, with -j,
+  // the same errors (and for a check its result).
+  auto refuse_file = [&](const std::string& why) {
+    if (send != Send::kPolicy) return Fail(as_json, kRefused, {{"code", "refused"}, {"message", why}});
+    json extra = json::object();
+    if (cmd == "policy.check")
+      extra["result"] = {{"path", bundle.files.empty() ? file : bundle.files[0].path},
+                         {"valid", false}, {"errors", {why}}, {"warnings", json::array()}};
+    return Fail(as_json, kRefused, {{"code", "refused"}, {"message", "policy refused:\n" + why}, {"errors", {why}}},
+                extra);
+  };
+  if (send != Send::kNothing) {
+    if (!spamwall::api::AddFile(file, &bundle, &error)) return refuse_file(error);
+    if (send == Send::kPolicy) {
+      // The policy names its pools and signatures; controld says which
+      // (parsing only what it was sent), spamwallctl reads them.
+      json refs_args = json::object();
+      if (!spamwall::api::BundleToWire(bundle, &refs_args, &bundle_fd, &error)) return refuse_file(error);
+      if (!client.Call(spamwall::api::ctl::kPolicyReferences, refs_args, &reply, &error, bundle_fd.get()))
+        return unreachable();
+      if (!Flag(reply, "ok")) return Fail(as_json, kRefused, reply.value("error", json::object()));
+      const json files = reply.contains("result") ? reply["result"].value("files", json::array()) : json::array();
+      for (const auto& f : files)
+        if (f.is_string() && !spamwall::api::AddFile(f.get<std::string>(), &bundle, &error))
+          return refuse_file(error);
+    }
+    if (!spamwall::api::BundleToWire(bundle, &args, &bundle_fd, &error)) return refuse_file(error);
+  }
+  if (!client.Call(cmd, args, &reply, &error, bundle_fd.valid() ? bundle_fd.get() : -1)) return unreachable();
   if (!Flag(reply, "ok")) {
     json err = reply.is_object() && reply.contains("error") ? reply["error"] : json::object();
     if (!err.is_object() || !err.contains("message"))

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "control/ctl/table.h"
+#include "ipc/api/controld_api.h"
 #include "ipc/api/policy_lists.h"
 
 namespace spamwall::ctl {
@@ -43,9 +44,11 @@ const json& Arr(const json& j, const char* k) {
   return v.is_array() ? v : EmptyArray();
 }
 
-// A scalar as text; null, objects and arrays (where a scalar is expected) "-".
+// A scalar as text; null, objects and arrays (where a scalar is expected)
+// "-". Strings with control characters escaped: every field of a reply
+// reaches the terminal through here.
 std::string S(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
+  if (v.is_string()) return api::ctl::Printable(v.get<std::string>(), 4096);
   if (v.is_number_float()) {
     char b[64];
     snprintf(b, sizeof b, "%.3f", v.get<double>());
@@ -189,7 +192,7 @@ std::string Entries(const json& r, const std::vector<std::string>& cols) {
 std::string Args(const json& a) {
   if (!a.is_object()) return "-";
   std::string out;
-  for (const auto& [k, v] : a.items()) out += (out.empty() ? "" : " ") + k + "=" + S(v);
+  for (const auto& [k, v] : a.items()) out += (out.empty() ? "" : " ") + api::ctl::Printable(k, 64) + "=" + S(v);
   return out.empty() ? "-" : out;
 }
 

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <string>
 #include <vector>
 
@@ -119,8 +121,25 @@ TEST(CtlOutputTest, RealRepliesPrintTheirValues) {
   std::string audit = Out("audit.tail");
   EXPECT_TRUE(Contains(audit, "audit log /p/audit.log:")) << audit;
   EXPECT_TRUE(Contains(audit, "root 31091 quarantine.add addr=100.64.5.5 ok 4")) << audit;
-  // A multi-line result stays on its row.
-  EXPECT_TRUE(Contains(audit, "policy.push path=/p/x.yaml refused: policy refused: /p/x.yaml: cannot read")) << audit;
+  // A multi-line result stays on its row, its line break shown escaped.
+  EXPECT_TRUE(Contains(audit, "policy.push path=/p/x.yaml refused: policy refused:\\x0a/p/x.yaml: cannot read")) << audit;
+}
+
+// What a client wrote into a reason, an owner or a path reaches another
+// operator's terminal escaped: no escape sequence, no forged row or line.
+TEST(CtlOutputTest, ControlCharactersAreEscaped) {
+  const json list = {{"entries",
+                      {{{"prefix", "100.64.7.0/24"}, {"owner", "eve\x1b[2J"}, {"reason", "ok\n100.64.0.0/10 forged"},
+                        {"expires", "2099-01-01"}, {"origin", "overlay"}}}}};
+  const std::string out = FormatResult("exempt.list", list);
+  EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
+  EXPECT_TRUE(Contains(out, "eve\\x1b[2J")) << out;
+  EXPECT_TRUE(Contains(out, "ok\\x0a100.64.0.0/10 forged")) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2) << out;  // the header and one row
+  const json rb = {{"generation", 3}, {"restored_generation", 1}, {"source", "/p/\x1b]0;x\x07p1.yaml"}};
+  const std::string r = FormatResult("policy.rollback", rb);
+  EXPECT_EQ(r.find('\x1b'), std::string::npos) << r;
+  EXPECT_EQ(r.find('\x07'), std::string::npos) << r;
 }
 
 TEST(CtlOutputTest, MissingFieldsPrintADash) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "ipc/api/controld_api.h"
+
 namespace spamwall::ctl {
 
 namespace {
@@ -11,9 +13,7 @@ bool Numeric(const std::string& s) {
 }  // namespace
 
 void Table::Add(std::vector<std::string> row) {
-  for (auto& cell : row)
-    for (char& c : cell)
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  for (auto& cell : row) cell = api::ctl::Printable(cell, 4096);
   rows_.push_back(std::move(row));
 }
 

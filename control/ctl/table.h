@@ -10,8 +10,9 @@ namespace spamwall::ctl {
 class Table {
  public:
   explicit Table(std::vector<std::string> header) : rows_{std::move(header)} {}
-  // A cell's line breaks and other control characters become spaces (a
-  // multi-line message stays on its row).
+  // A cell's line breaks and other control characters are shown escaped
+  // (\x0a, \x1b: api::ctl::Printable): a value from a client can neither
+  // forge a row nor send the terminal an escape sequence.
   void Add(std::vector<std::string> row);
   bool empty() const { return rows_.size() == 1; }
   // Each line indented by `indent` spaces.

@@ -111,16 +111,28 @@ TEST(ControldE2eTest, PushShowRollbackOverlayStatsAuditMetrics) {
     if (r["cmd"] == "exempt.add" && Contains(r["result"].get<std::string>(), "refused: ")) saw_refused = true;
   }
   EXPECT_TRUE(saw_push && saw_refused) << audit.dump(2);
+  // On disk each request is an intent, then its outcome with the same id.
   std::ifstream log(s.audit());
   std::string line;
   int lines = 0;
+  std::string open_id;
   while (std::getline(log, line)) {
     json j = json::parse(line);
-    for (const char* k : {"time", "user", "uid", "pid", "cmd", "args", "result", "generation", "changes"})
+    for (const char* k : {"time", "phase", "id", "user", "uid", "pid", "cmd", "args", "generation"})
       EXPECT_TRUE(j.contains(k)) << k << " in " << line;
+    if (j["phase"] == "intent") {
+      EXPECT_EQ(open_id, "") << line;
+      open_id = j["id"];
+    } else {
+      EXPECT_EQ(j["phase"], "outcome") << line;
+      EXPECT_EQ(j["id"], open_id) << line;
+      EXPECT_TRUE(j.contains("result") && j.contains("changes")) << line;
+      open_id.clear();
+    }
     lines++;
   }
-  EXPECT_EQ(lines, static_cast<int>(recs.size()));
+  EXPECT_EQ(open_id, "");
+  EXPECT_EQ(lines, 2 * static_cast<int>(recs.size()));
 
   // Prometheus.
   httplib::Client http("127.0.0.1", s.metrics_port());
