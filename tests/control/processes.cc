@@ -27,6 +27,15 @@ CtlResult RunCtl(const std::string& socket, const std::vector<std::string>& args
   return {r.exit_code, r.out, r.err};
 }
 
+CtlResult RunCtlAs(uid_t uid, gid_t gid, const std::string& socket, const std::vector<std::string>& args) {
+  std::vector<std::string> all = {"--reuid=" + std::to_string(uid), "--regid=" + std::to_string(gid),
+                                  "--groups=" + std::to_string(gid), golden::BuiltBinary("spamwallctl"),
+                                  "-s", socket};
+  all.insert(all.end(), args.begin(), args.end());
+  golden::SplitResult r = golden::RunBinarySplit("/usr/bin/setpriv", all);
+  return {r.exit_code, r.out, r.err};
+}
+
 }  // namespace spamwall::e2e
 
 namespace spamwall::e2e {
@@ -75,7 +84,8 @@ Stack::Stack() {
 
 void Stack::WriteConfig(const std::string& policy, const std::string& state) {
   Write("controld.yaml", "policy: " + (dir_ / policy) + "\nsocket: " + ctl() +
-                             "\nsocket_group: ''\nsocket_mode: '0666'\ndataplane_socket: " + dp() +
+                             "\nsocket_group: '" + socket_group_ + "'\nsocket_mode: '" + socket_mode_ +
+                             "'\ndataplane_socket: " + dp() +
                              "\nstate_dir: " + (state.empty() ? dir_ / "state" : state) +
                              "\naudit_log: " + audit() +
                              "\nprometheus: 127.0.0.1:" + std::to_string(metrics_port_) + "\n");

@@ -5,6 +5,8 @@
 #ifndef SPAMWALL_TESTS_CONTROL_PROCESSES_H_
 #define SPAMWALL_TESTS_CONTROL_PROCESSES_H_
 
+#include <sys/types.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +44,9 @@ struct CtlResult {
   std::string out, err;
 };
 CtlResult RunCtl(const std::string& socket, const std::vector<std::string>& args);
+// The same as another user: setpriv with numeric ids (no account needed),
+// no supplementary groups but `gid`.
+CtlResult RunCtlAs(uid_t uid, gid_t gid, const std::string& socket, const std::vector<std::string>& args);
 
 std::string Repo();  // the source tree ($SPAMWALL_SOURCE_DIR)
 int FreeTcpPort();   // a loopback port free a moment ago
@@ -60,6 +65,11 @@ class Stack {
   // controld.yaml with the boot policy `policy` (a name in the stack's
   // directory) and state_dir `state` (default: the stack's state/).
   void WriteConfig(const std::string& policy = "p1.yaml", const std::string& state = "");
+  // The socket's group and mode in the next WriteConfig (default: none, 0666).
+  void SetSocketGroup(const std::string& group, const std::string& mode) {
+    socket_group_ = group;
+    socket_mode_ = mode;
+  }
   // What the dataplane boots from (default: --policy examples/policy.yaml).
   void SetDataplaneBoot(std::vector<std::string> args) { boot_ = std::move(args); }
   bool StartDataplane();
@@ -84,6 +94,7 @@ class Stack {
   golden::TempDir dir_;
   int metrics_port_ = 0;
   std::vector<std::string> boot_;
+  std::string socket_group_, socket_mode_ = "0666";
   std::unique_ptr<Process> dataplane_, controld_;
 };
 
