@@ -17,6 +17,9 @@ using nlohmann::json;
 namespace {
 
 constexpr size_t kMaxArgString = 256, kMaxArgItems = 16, kMaxArgsBytes = 4096;
+// More than an outcome line can take: capped args (4 KiB), a result cut to
+// 1 KiB by the caller, the changes (a few lists' counts).
+constexpr size_t kOutcomeRoom = 16 << 10;
 
 json Cap(const json& v, int depth) {
   if (v.is_string()) {
@@ -134,6 +137,15 @@ bool AuditLog::Append(const AuditRecord& r, std::string* error) {
   std::lock_guard<std::mutex> lock(mu_);
   struct stat st;
   const off_t before = fstat(fd_.get(), &st) == 0 ? st.st_size : -1;
+  // An intent reserves the room of its outcome too (past the end, the size
+  // unchanged): a change once begun can always be recorded as done. Where
+  // the file system cannot reserve, the write below still decides.
+  if (r.phase == "intent" && before >= 0 &&
+      fallocate(fd_.get(), FALLOC_FL_KEEP_SIZE, before, static_cast<off_t>(line.size() + kOutcomeRoom)) != 0 &&
+      errno != EOPNOTSUPP && errno != ENOSYS) {
+    *error = "cannot write the audit log " + path_ + ": " + Errno();
+    return false;
+  }
   // O_APPEND and one write: lines never interleave.
   ssize_t n = write(fd_.get(), line.data(), line.size());
   const int err = n < 0 ? errno : ENOSPC;

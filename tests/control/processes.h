@@ -85,7 +85,9 @@ class Stack {
   std::string path(const std::string& name) const { return dir_ / name; }
   std::string ctl() const { return dir_ / "ctl.sock"; }
   std::string dp() const { return dir_ / "dp.sock"; }
-  std::string audit() const { return dir_ / "audit.log"; }
+  std::string audit() const { return audit_.empty() ? dir_ / "audit.log" : audit_; }
+  // The audit log's path in the next WriteConfig (default: audit.log here).
+  void SetAuditLog(const std::string& path) { audit_ = path; }
   int metrics_port() const { return metrics_port_; }
   Process& controld() { return *controld_; }
   Process& dataplane() { return *dataplane_; }
@@ -94,7 +96,7 @@ class Stack {
   golden::TempDir dir_;
   int metrics_port_ = 0;
   std::vector<std::string> boot_;
-  std::string socket_group_, socket_mode_ = "0666";
+  std::string socket_group_, socket_mode_ = "0666", audit_;
   std::unique_ptr<Process> dataplane_, controld_;
 };
 
