@@ -2,12 +2,11 @@
 // dispatch, argument checks, and the audit record of every mutating request.
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
-#include <unordered_set>
 
+#include "control/controld/command_args.h"
 #include "control/controld/controller.h"
 #include "control/controld/policy_diff.h"
 #include "control/controld/policy_source.h"
@@ -24,18 +23,6 @@ using proto::Reply;
 using proto::Request;
 
 namespace {
-
-Reply BadArgs(const std::string& m) { return Reply::Error(proto::kBadRequest, m); }
-
-// The typed arguments of r (controld_api.h), or a bad_request naming the
-// command and the field.
-template <typename Args>
-bool ParseArgs(const Request& r, Args* out, Reply* bad) {
-  std::string error;
-  if (Args::FromJson(r.args, out, &error)) return true;
-  *bad = BadArgs(r.cmd + ": " + error);
-  return false;
-}
 
 // A request's bundle (file_bundle.h): controld never opens a path a
 // client names, it reads the bytes the client sent.
@@ -57,39 +44,6 @@ bool BundleArg(const Request& r, api::FileBundle* b, Reply* bad) {
   return true;
 }
 
-// The entries of a bulk request's one file, or the refusal (capped).
-bool BulkEntries(const Request& r, std::vector<std::pair<uint32_t, std::string>>* entries, Reply* bad) {
-  std::string error;
-  api::FileBundle b;
-  if (!api::BundleFromWire(r.args, r.fd.get(), &b, &error)) {
-    *bad = BadArgs(r.cmd + ": " + error);
-    return false;
-  }
-  std::vector<std::string> errors;
-  if (!ParseEntryLines(b.files[0].path, b.files[0].bytes, entries, &errors)) {
-    std::string m = r.cmd + " refused (nothing was changed):";
-    for (const auto& e : errors) m += "\n" + e;
-    *bad = Reply::Error(proto::kRefused, m);
-    return false;
-  }
-  if (entries->empty()) {
-    *bad = Reply::Error(proto::kRefused, b.files[0].path + ": no entries");
-    return false;
-  }
-  return true;
-}
-
-// At most this many per-entry refusals in one reply.
-constexpr size_t kMaxRefusalLines = 100;
-
-// "refused" with one line per problem, capped ("and N more").
-Reply EntryRefusal(const std::string& head, const std::vector<std::string>& lines) {
-  std::string m = head;
-  for (size_t i = 0; i < lines.size() && i < kMaxRefusalLines; i++) m += "\n" + lines[i];
-  if (lines.size() > kMaxRefusalLines) m += "\nand " + std::to_string(lines.size() - kMaxRefusalLines) + " more";
-  return Reply::Error(proto::kRefused, m);
-}
-
 }  // namespace
 
 // The one dispatch: every command once, with whether it mutates (then it is
@@ -109,11 +63,12 @@ const std::vector<Controller::Command>& Controller::Commands() {
       {n::kExemptList, kReads, [](C* c, Request&, json*) { return c->ListExemptions(); }},
       {n::kPolicyPush, kMutates, [](C* c, Request& r, json* ch) { return c->PolicyPush(r, ch); }},
       {n::kPolicyRollback, kMutates, [](C* c, Request& r, json* ch) { return c->PolicyRollback(r, ch); }},
-      {n::kQuarantineAdd, kMutates, [](C* c, Request& r, json* ch) { return c->QuarantineAddDel(r, true, ch); }},
-      {n::kQuarantineDel, kMutates, [](C* c, Request& r, json* ch) { return c->QuarantineAddDel(r, false, ch); }},
-      {n::kExemptAdd, kMutates, [](C* c, Request& r, json* ch) { return c->ExemptAddDel(r, true, ch); }},
-      {n::kExemptDel, kMutates, [](C* c, Request& r, json* ch) { return c->ExemptAddDel(r, false, ch); }},
-      {n::kModeSet, kMutates, [](C* c, Request& r, json* ch) { return c->ModeSet(r, ch); }},
+      // Overlay changes stage onto the batch's overlay (overlay_commands.cc).
+      {n::kQuarantineAdd, kOverlay, nullptr, [](C* c, const Request& r, Overlay* o) { return c->QuarantineAddDel(r, true, o); }},
+      {n::kQuarantineDel, kOverlay, nullptr, [](C* c, const Request& r, Overlay* o) { return c->QuarantineAddDel(r, false, o); }},
+      {n::kExemptAdd, kOverlay, nullptr, [](C* c, const Request& r, Overlay* o) { return c->ExemptAddDel(r, true, o); }},
+      {n::kExemptDel, kOverlay, nullptr, [](C* c, const Request& r, Overlay* o) { return c->ExemptAddDel(r, false, o); }},
+      {n::kModeSet, kOverlay, nullptr, [](C* c, const Request& r, Overlay* o) { return c->ModeSet(r, o); }},
   };
   return table;
 }
@@ -136,6 +91,7 @@ Reply Controller::Handle(Request& r) {
     return BadArgs("unknown command '" + api::ctl::Printable(r.cmd, 64) + "' (known: " + known + ")");
   json changes = json::object();
   if (cmd->kind == kReadsNoState) return cmd->run(this, r, &changes);
+  if (cmd->kind == kOverlay) return HandleOverlay(r, cmd->stage);
   std::lock_guard<std::mutex> lock(mu_);
   if (cmd->kind == kReads) return cmd->run(this, r, &changes);
 
@@ -143,43 +99,54 @@ Reply Controller::Handle(Request& r) {
   // malformed: the intent is on disk before anything can change.
   pending_user_ = r.peer.user;
   AuditRecord rec;
-  rec.time = std::chrono::system_clock::now();
-  rec.phase = "intent";
-  rec.id = audit_->NextId();
-  rec.peer = r.peer;
-  rec.cmd = r.cmd;
-  rec.args = CappedArgs(r.args);
-  rec.generation = current_ ? current_->generation : 0;
-  std::string error;
-  if (!audit_->Append(rec, &error)) {
-    fprintf(stderr, "spamwall-controld: %s: %s refused\n", error.c_str(), r.cmd.c_str());
-    return Reply::Error(proto::kUnavailable, "cannot write the audit log (" + error + "): nothing was changed");
-  }
   Reply reply;
-  std::string why;
+  if (!AuditIntent(r, &rec, &reply)) return reply;
+  if (SettleInDoubt(&reply)) reply = cmd->run(this, r, &changes);
+  AuditOutcome(&rec, reply, changes);
+  return reply;
+}
+
+bool Controller::AuditIntent(const Request& r, AuditRecord* rec, Reply* refusal) {
+  rec->time = std::chrono::system_clock::now();
+  rec->phase = "intent";
+  rec->id = audit_->NextId();
+  rec->peer = r.peer;
+  rec->cmd = r.cmd;
+  rec->args = CappedArgs(r.args);
+  rec->generation = current_ ? current_->generation : 0;
+  std::string error;
+  if (audit_->Append(*rec, &error)) return true;
+  fprintf(stderr, "spamwall-controld: %s: %s refused\n", error.c_str(), r.cmd.c_str());
+  *refusal = Reply::Error(proto::kUnavailable, "cannot write the audit log (" + error + "): nothing was changed");
+  return false;
+}
+
+void Controller::AuditOutcome(AuditRecord* rec, const Reply& reply, const json& changes) {
+  rec->time = std::chrono::system_clock::now();
+  rec->phase = "outcome";
+  rec->result = reply.ok() ? "ok" : reply.code + ": " + reply.message.substr(0, 1024);
+  rec->generation = current_ ? current_->generation : 0;
+  rec->changes = changes;
+  std::string error;
+  // The intent is recorded (and the room for this line reserved with it); a
+  // lost outcome is still reported, not hidden.
+  if (!audit_->Append(*rec, &error))
+    fprintf(stderr, "spamwall-controld: %s: the outcome of %s (%s) is missing; its intent is recorded\n",
+            error.c_str(), rec->cmd.c_str(), rec->result.c_str());
+}
+
+bool Controller::SettleInDoubt(Reply* refusal) {
   // A change builds on the live generation: first learn whether the one in
   // doubt went live.
-  if (in_doubt_ && (!Reconcile(&why) || in_doubt_)) {
-    reply = Reply::Error(proto::kUnavailable,
-                         "generation " + std::to_string(in_doubt_->generation) +
-                             " was sent and not answered, and it is not yet known whether it went live" +
-                             (why.empty() ? std::string(" (the dataplane answers again; a few seconds)")
-                                          : " (" + why + ")") +
-                             ": no change until then; try again");
-  } else {
-    reply = cmd->run(this, r, &changes);
-  }
-
-  rec.time = std::chrono::system_clock::now();
-  rec.phase = "outcome";
-  rec.result = reply.ok() ? "ok" : reply.code + ": " + reply.message.substr(0, 1024);
-  rec.generation = current_ ? current_->generation : 0;
-  rec.changes = changes;
-  // The intent is recorded; a lost outcome is reported, not hidden.
-  if (!audit_->Append(rec, &error))
-    fprintf(stderr, "spamwall-controld: %s: the outcome of %s (%s) is missing; its intent is recorded\n",
-            error.c_str(), r.cmd.c_str(), rec.result.c_str());
-  return reply;
+  std::string why;
+  if (!in_doubt_ || (Reconcile(&why) && !in_doubt_)) return true;
+  *refusal = Reply::Error(proto::kUnavailable,
+                          "generation " + std::to_string(in_doubt_->generation) +
+                              " was sent and not answered, and it is not yet known whether it went live" +
+                              (why.empty() ? std::string(" (the dataplane answers again; a few seconds)")
+                                           : " (" + why + ")") +
+                              ": no change until then; try again");
+  return false;
 }
 
 Reply Controller::PolicyReferences(const Request& r) {
@@ -351,141 +318,6 @@ Reply Controller::Stats() {
   res["packets_per_s"] = s.packets_per_s;
   res["controld_generation"] = Counters().generation;
   return Reply::Ok(res);
-}
-
-Reply Controller::OverlayChange(const Request& r, Overlay next, nlohmann::json* changes) {
-  if (!current_)
-    return Reply::Error(proto::kRefused,
-                        "no policy is loaded yet: push one first (spamwallctl policy push FILE)");
-  const auto t0 = std::chrono::steady_clock::now();
-  Built built;
-  Reply refusal;
-  if (!Build(current_->file_policy, next, current_->source, &built, &refusal)) return refusal;
-  nlohmann::json diff = PolicyDiff(KeysFor(&*current_), *KeysFor(&built.record));
-  nlohmann::json dp;
-  // Nothing is kept unless it was saved and the dataplane took it:
-  // overlay_ changes only now.
-  if (!Commit(std::move(built.record), *built.compiled,
-              "spamwallctl " + r.cmd + " " + CappedArgs(r.args).dump(-1, ' ', false, json::error_handler_t::replace) +
-                  " by " + r.peer.user,
-              &dp, &refusal))
-    return refusal;
-  overlay_ = std::move(next);
-  std::string error;
-  // A readable copy; the truth is the generation's image, saved before the push.
-  if (!SaveOverlay(OverlayPath(), overlay_, &error))
-    fprintf(stderr, "spamwall-controld: %s (generation %llu keeps the overlay)\n", error.c_str(),
-            static_cast<unsigned long long>(current_->generation));
-  counters_.last_push_seconds = MsSince(t0) / 1000;
-  *changes = ChangedLists(diff);
-  return Reply::Ok({{"generation", current_->generation},
-                    {"dataplane", dp},
-                    {"total_ms", MsSince(t0)},
-                    {"changes", *changes},
-                    {"overlay", OverlayToJson(overlay_)}});
-}
-
-Reply Controller::QuarantineAddDel(const Request& r, bool add, nlohmann::json* changes) {
-  api::ctl::QuarantineArgs args;
-  Reply bad;
-  if (!ParseArgs(r, &args, &bad)) return bad;
-  std::vector<std::pair<uint32_t, std::string>> entries;
-  if (args.bulk) {
-    if (!BulkEntries(r, &entries, &bad)) return bad;
-  } else {
-    std::string norm, error;
-    if (!CheckQuarantineEntry(args.addr, &norm, &error)) return Reply::Error(proto::kRefused, error);
-    entries.emplace_back(0, norm);
-  }
-  // One set for the membership checks: a bulk add of 100,000 is linear.
-  std::unordered_set<std::string> present(overlay_.quarantine.begin(), overlay_.quarantine.end());
-  std::vector<std::string> problems;
-  std::unordered_set<std::string> named;
-  for (const auto& [line, norm] : entries) {
-    const std::string at = line ? "line " + std::to_string(line) + ": " : "";
-    if (!named.insert(norm).second) {
-      problems.push_back(at + norm + " is named twice");
-    } else if (add && present.count(norm)) {
-      problems.push_back(at + norm + " is already in the runtime quarantine");
-    } else if (!add && !present.count(norm)) {
-      problems.push_back(at + norm + " is not in the runtime quarantine" +
-                         " (entries of the policy file are removed in the file)");
-    }
-  }
-  if (!problems.empty()) {
-    if (!args.bulk) return Reply::Error(proto::kRefused, problems[0]);
-    return EntryRefusal(r.cmd + " refused (nothing was changed):", problems);
-  }
-  Overlay next = overlay_;
-  if (add) {
-    for (const auto& [_, norm] : entries) next.quarantine.push_back(norm);
-  } else {
-    next.quarantine.clear();
-    for (const auto& q : overlay_.quarantine)
-      if (!named.count(q)) next.quarantine.push_back(q);
-  }
-  return OverlayChange(r, std::move(next), changes);
-}
-
-Reply Controller::ExemptAddDel(const Request& r, bool add, nlohmann::json* changes) {
-  Reply bad;
-  std::string error;
-  Overlay next = overlay_;
-  if (add) {
-    api::ctl::ExemptAddArgs args;
-    if (!ParseArgs(r, &args, &bad)) return bad;
-    std::vector<std::pair<uint32_t, std::string>> prefixes;
-    if (args.bulk) {
-      if (!BulkEntries(r, &prefixes, &bad)) return bad;
-    } else {
-      prefixes.emplace_back(0, args.prefix);
-    }
-    std::unordered_set<std::string> present;
-    for (const auto& x : next.exemptions) present.insert(x.prefix);
-    std::vector<std::string> problems;
-    for (const auto& [line, prefix] : prefixes) {
-      const std::string at = line ? "line " + std::to_string(line) + ": " : "";
-      OverlayExemption e{prefix, args.owner, args.reason, args.expires};
-      if (!CheckExemption(&e, TodayUtc(), &error)) {
-        problems.push_back(at + error);
-        continue;
-      }
-      if (!present.insert(e.prefix).second) {
-        problems.push_back(at + "an exemption for " + e.prefix + " is already in the overlay (or named twice): "
-                           "delete it first");
-        continue;
-      }
-      next.exemptions.push_back(std::move(e));
-    }
-    if (!problems.empty()) {
-      if (!args.bulk) return Reply::Error(proto::kRefused, problems[0]);
-      return EntryRefusal(r.cmd + " refused (nothing was changed):", problems);
-    }
-  } else {
-    api::ctl::ExemptDelArgs args;
-    if (!ParseArgs(r, &args, &bad)) return bad;
-    std::string norm;
-    if (!CheckQuarantineEntry(args.prefix, &norm, &error))
-      return Reply::Error(proto::kRefused, "exemption: " + error.substr(error.find(' ') + 1));
-    auto it = std::find_if(next.exemptions.begin(), next.exemptions.end(),
-                           [&](const OverlayExemption& x) { return x.prefix == norm; });
-    if (it == next.exemptions.end())
-      return Reply::Error(proto::kRefused, "no runtime exemption for " + norm +
-                                               " (exemptions of the policy file are removed in the file)");
-    next.exemptions.erase(it);
-  }
-  return OverlayChange(r, std::move(next), changes);
-}
-
-Reply Controller::ModeSet(const Request& r, nlohmann::json* changes) {
-  api::ctl::ModeSetArgs args;
-  Reply bad;
-  if (!ParseArgs(r, &args, &bad)) return bad;
-  PolicyMode m;
-  ParseMode(args.mode, &m);  // checked by ModeSetArgs
-  Overlay next = overlay_;
-  next.mode = m;
-  return OverlayChange(r, std::move(next), changes);
 }
 
 Reply Controller::ListQuarantine() {

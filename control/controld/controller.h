@@ -127,15 +127,37 @@ class Controller {
   bool Reconcile(std::string* error);
 
   // The dispatch table (commands.cc): how each command runs.
-  enum Kind { kReadsNoState, kReads, kMutates };  // kReads: under mu_; kMutates: also audited
+  // kReads: under mu_; kMutates: also audited; kOverlay: audited, staged
+  // onto a batch's overlay and compiled with the batch (overlay_commands.cc).
+  enum Kind { kReadsNoState, kReads, kMutates, kOverlay };
+  using StageFn = proto::Reply (*)(Controller*, const proto::Request&, Overlay* next);
   struct Command {
     const char* name;
     Kind kind;
     proto::Reply (*run)(Controller*, proto::Request&, nlohmann::json* changes);
+    StageFn stage = nullptr;
   };
   static const std::vector<Command>& Commands();
 
-  // Commands (mu_ held by Handle for the kReads and kMutates ones).
+  // The audit pair of one mutating request: the intent (false with the
+  // refusal when it cannot be written: nothing may change) and the outcome.
+  bool AuditIntent(const proto::Request& r, AuditRecord* rec, proto::Reply* refusal);
+  void AuditOutcome(AuditRecord* rec, const proto::Reply& reply, const nlohmann::json& changes);
+  // False with the refusal while a load in doubt is not settled.
+  bool SettleInDoubt(proto::Reply* refusal);
+
+  // An overlay request waiting for its batch (pending_).
+  struct PendingChange {
+    proto::Request* req;
+    StageFn stage;
+    bool done = false;  // under mu_
+    proto::Reply reply;
+    AuditRecord* audit = nullptr;
+  };
+  proto::Reply HandleOverlay(proto::Request& r, StageFn stage);
+  void RunOverlayBatch(const std::vector<PendingChange*>& batch);
+
+  // Commands (mu_ held by Handle for the kReads, kMutates and kOverlay ones).
   proto::Reply Hello();
   proto::Reply PolicyReferences(const proto::Request& r);
   proto::Reply PolicyCheck(const proto::Request& r);
@@ -143,10 +165,11 @@ class Controller {
   proto::Reply PolicyRollback(const proto::Request& r, nlohmann::json* changes);
   proto::Reply PolicyShow();
   proto::Reply Stats();
-  proto::Reply OverlayChange(const proto::Request& r, Overlay next, nlohmann::json* changes);
-  proto::Reply QuarantineAddDel(const proto::Request& r, bool add, nlohmann::json* changes);
-  proto::Reply ExemptAddDel(const proto::Request& r, bool add, nlohmann::json* changes);
-  proto::Reply ModeSet(const proto::Request& r, nlohmann::json* changes);
+  // Each checks its request against *next and, only when all of it is good,
+  // applies it there.
+  proto::Reply QuarantineAddDel(const proto::Request& r, bool add, Overlay* next);
+  proto::Reply ExemptAddDel(const proto::Request& r, bool add, Overlay* next);
+  proto::Reply ModeSet(const proto::Request& r, Overlay* next);
   proto::Reply ListQuarantine();
   proto::Reply ListExemptions();
   proto::Reply AuditTail(const proto::Request& r);
@@ -171,6 +194,8 @@ class Controller {
   Overlay overlay_;
   uint64_t last_generation_ = 0;  // highest number ever used or seen
   std::string pending_user_;      // who the command in progress runs for
+  std::mutex pending_mu_;         // guards pending_ (taken without mu_)
+  std::vector<PendingChange*> pending_;  // overlay requests not yet in a batch
   ControldCounters counters_;
 };
 

@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iostream>
+#include <map>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "tests/control/processes.h"
 
@@ -61,6 +65,59 @@ TEST(BulkTest, AFileIsOneGenerationAllOrNothing) {
   // ADDR and -f together, or neither: a usage error.
   EXPECT_EQ(s.Ctl({"quarantine", "add", "100.64.1.1", "-f", s.path("q.txt")}).code, 2);
   EXPECT_EQ(s.Ctl({"quarantine", "add"}).code, 2);
+}
+
+// Single adds from many clients at once: each is checked, answered and
+// audited on its own; those that meet in one batch share one generation,
+// and each reply says how many did.
+TEST(BulkTest, ConcurrentChangesShareCompiles) {
+  Stack s;
+  ASSERT_TRUE(s.Start()) << s.Logs();
+  const uint64_t gen = Generation(s);
+  constexpr int kClients = 12;  // under the server's 16 connections
+  std::vector<CtlResult> results(kClients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; i++)
+    threads.emplace_back([&, i] {
+      // One of them bad: refused alone, the others unaffected.
+      const std::string addr = i == 7 ? "::ffff:100.64.70.7" : "100.64.70." + std::to_string(i);
+      results[i] = s.Ctl({"-j", "quarantine", "add", addr});
+    });
+  for (auto& t : threads) t.join();
+  std::map<uint64_t, std::vector<int>> by_generation;
+  for (int i = 0; i < kClients; i++) {
+    if (i == 7) {
+      EXPECT_EQ(results[i].code, 1) << results[i].err;
+      EXPECT_TRUE(Contains(results[i].err, "IPv4-mapped")) << results[i].err;
+      continue;
+    }
+    ASSERT_EQ(results[i].code, 0) << results[i].err << s.Logs();
+    json j = json::parse(results[i].out);
+    by_generation[j["generation"]].push_back(j["coalesced"].get<int>());
+  }
+  size_t total = 0;
+  for (const auto& [g, coalesced] : by_generation) {
+    EXPECT_GT(g, gen);
+    for (int c : coalesced) EXPECT_EQ(c, static_cast<int>(coalesced.size())) << "generation " << g;
+    total += coalesced.size();
+  }
+  EXPECT_EQ(total, static_cast<size_t>(kClients - 1));
+  EXPECT_EQ(Generation(s), gen + by_generation.size());
+  EXPECT_EQ(s.CtlJson({"policy", "show"})["overlay"]["quarantine"].size(), static_cast<size_t>(kClients - 1));
+  std::cout << kClients - 1 << " concurrent adds made " << by_generation.size() << " generations\n";
+  // Every one audited: an intent and an outcome each.
+  std::ifstream log(s.audit());
+  int intents = 0, ok = 0, refused = 0;
+  for (std::string line; std::getline(log, line);) {
+    json j = json::parse(line);
+    if (j["cmd"] != "quarantine.add") continue;
+    intents += j["phase"] == "intent";
+    ok += j["phase"] == "outcome" && j["result"] == "ok";
+    refused += j["phase"] == "outcome" && j["result"].get<std::string>().starts_with("refused: ");
+  }
+  EXPECT_EQ(intents, kClients);
+  EXPECT_EQ(ok, kClients - 1);
+  EXPECT_EQ(refused, 1);
 }
 
 }  // namespace
