@@ -89,8 +89,8 @@ bool BundleFromWire(const nlohmann::json& args, int fd, FileBundle* b, std::stri
   uint64_t total = 0;
   for (const auto& f : list) {
     if (!f.is_object() || !f.contains("path") || !f["path"].is_string() || !f.contains("size") ||
-        !f["size"].is_number_unsigned()) {
-      *error = "bundle files are {\"path\": string, \"size\": unsigned}";
+        !f["size"].is_number_integer() || f["size"].get<int64_t>() < 0) {
+      *error = "bundle files are {\"path\": string, \"size\": integer >= 0}";
       return false;
     }
     const std::string path = f["path"].get<std::string>();
