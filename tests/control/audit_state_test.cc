@@ -3,6 +3,7 @@
 // a corrupt overlay, a planted link and a second instance each stop controld
 // with a clear message, and nothing is lost or silently emptied.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -103,6 +104,25 @@ TEST(AuditFullDiskTest, AChangeThatCannotBeAuditedIsRefused) {
   const uint64_t now = s.CtlJson({"policy", "show"})["current"]["generation"];
   EXPECT_EQ(now, full_gen + 1);
   for (uint64_t g = gen; g <= now; g++) EXPECT_TRUE(audited.count(g)) << g << ReadAll(fs + "/audit.log");
+}
+
+// logrotate renames the log and sends SIGHUP: the next records go to a new
+// file at the configured path, none is lost between the two.
+TEST(AuditReopenTest, SighupReopensTheLog) {
+  Stack s;
+  ASSERT_TRUE(s.Start()) << s.Logs();
+  ASSERT_EQ(s.Ctl({"quarantine", "add", "100.64.9.1"}).code, 0);
+  std::filesystem::rename(s.audit(), s.audit() + ".1");
+  ASSERT_EQ(kill(s.controld().pid(), SIGHUP), 0);
+  ASSERT_TRUE(golden::WaitFor([&] { return Contains(s.controld().Log(), "SIGHUP: reopened the audit log"); }, 10))
+      << s.Logs();
+  ASSERT_EQ(s.Ctl({"quarantine", "add", "100.64.9.2"}).code, 0);
+  std::vector<json> old_lines = AuditLines(s.audit() + ".1"), new_lines = AuditLines(s.audit());
+  ASSERT_EQ(new_lines.size(), 2u);
+  EXPECT_EQ(new_lines[1]["args"]["addr"], "100.64.9.2");
+  EXPECT_EQ(old_lines.back()["args"]["addr"], "100.64.9.1");
+  // audit reads the new file.
+  EXPECT_EQ(s.CtlJson({"audit", "5"})["records"].size(), 1u);
 }
 
 // controld started on a state directory, expected to stop: its exit code
