@@ -116,11 +116,12 @@ void Controller::RunOverlayBatch(const std::vector<PendingChange*>& batch) {
     }
     if (!settled) {
       p->reply = settle;
-    } else if (!current_) {
-      p->reply = Reply::Error(proto::kRefused, "no policy is loaded yet: push one first (spamwallctl policy push FILE)");
     } else {
-      // Staged onto `next` only when the whole request is good.
+      // Staged onto `next` only when the whole request is good; its
+      // arguments are judged before anything else.
       p->reply = p->stage(this, *p->req, &next);
+      if (p->reply.ok() && !current_)  // then every one is refused: `next` is dropped
+        p->reply = Reply::Error(proto::kRefused, "no policy is loaded yet: push one first (spamwallctl policy push FILE)");
       if (p->reply.ok()) {
         staged.push_back(p);
         users.insert(p->req->peer.user);
