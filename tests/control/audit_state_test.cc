@@ -4,14 +4,12 @@
 // with a clear message, and nothing is lost or silently emptied.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
 
 #include "tests/control/processes.h"
 
@@ -19,13 +17,6 @@ namespace spamwall::e2e {
 namespace {
 
 using nlohmann::json;
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::vector<json> AuditLines(const std::string& path) {
   std::vector<json> out;
@@ -43,16 +34,10 @@ void Fill(const std::string& dir) {
 }
 
 TEST(AuditFullDiskTest, AChangeThatCannotBeAuditedIsRefused) {
-  if (geteuid() != 0) GTEST_SKIP() << "needs root (mounts a tmpfs)";
   Stack s;
   const std::string fs = s.path("auditfs");
-  mkdir(fs.c_str(), 0700);
-  if (mount("tmpfs", fs.c_str(), "tmpfs", 0, "size=64k,mode=0700") != 0)
-    GTEST_SKIP() << "cannot mount a tmpfs here";
-  struct Unmount {
-    std::string dir;
-    ~Unmount() { umount2(dir.c_str(), MNT_DETACH); }
-  } unmount{fs};
+  ScopedTmpfs tmpfs(fs, "64k");
+  if (!tmpfs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
   s.SetAuditLog(fs + "/audit.log");
   s.WriteConfig();
   ASSERT_TRUE(s.Start()) << s.Logs();
@@ -103,7 +88,7 @@ TEST(AuditFullDiskTest, AChangeThatCannotBeAuditedIsRefused) {
   }
   const uint64_t now = s.CtlJson({"policy", "show"})["current"]["generation"];
   EXPECT_EQ(now, full_gen + 1);
-  for (uint64_t g = gen; g <= now; g++) EXPECT_TRUE(audited.count(g)) << g << ReadAll(fs + "/audit.log");
+  for (uint64_t g = gen; g <= now; g++) EXPECT_TRUE(audited.count(g)) << g << ReadFile(fs + "/audit.log");
 }
 
 // logrotate renames the log and sends SIGHUP: the next records go to a new
@@ -155,7 +140,7 @@ TEST(StateStrictTest, ACorruptOverlayStopsTheStartAndIsKept) {
     Refusal r = StartExpectingRefusal(s, "controld.log");
     EXPECT_EQ(r.code, 2) << r.log;
     EXPECT_TRUE(Contains(r.log, message)) << r.log;
-    EXPECT_EQ(ReadAll(s.path("state/overlay.json")), text);  // kept as it was, not emptied
+    EXPECT_EQ(ReadFile(s.path("state/overlay.json")), text);  // kept as it was, not emptied
   }
 }
 
@@ -176,11 +161,11 @@ TEST(StateStrictTest, PlantedLinksAreNeverFollowed) {
     std::filesystem::create_symlink(victim, s.path(std::string("state/") + name));
   ASSERT_TRUE(s.StartControld()) << s.Logs();
   ASSERT_EQ(s.Ctl({"quarantine", "add", "100.64.9.9"}).code, 0) << s.Logs();
-  EXPECT_EQ(ReadAll(victim), "precious\n");
+  EXPECT_EQ(ReadFile(victim), "precious\n");
   struct stat st;
   ASSERT_EQ(lstat(s.path("state/overlay.json").c_str(), &st), 0);
   EXPECT_TRUE(S_ISREG(st.st_mode));
-  EXPECT_TRUE(Contains(ReadAll(s.path("state/overlay.json")), "100.64.9.9/32"));
+  EXPECT_TRUE(Contains(ReadFile(s.path("state/overlay.json")), "100.64.9.9/32"));
 }
 
 TEST(StateStrictTest, ASecondInstanceStopsBeforeTouchingAnything) {

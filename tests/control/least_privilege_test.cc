@@ -12,7 +12,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "ipc/client.h"
 #include "tests/control/processes.h"
@@ -24,13 +23,6 @@ using nlohmann::json;
 
 constexpr uid_t kMemberUid = 4242;
 constexpr char kMarker[] = "sw-secret-7f3a9c";
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class LeastPrivilegeTest : public ::testing::Test {
  protected:
@@ -68,7 +60,7 @@ class LeastPrivilegeTest : public ::testing::Test {
     EXPECT_FALSE(Contains(r.out, kMarker)) << r.out;
     EXPECT_FALSE(Contains(r.err, kMarker)) << r.err;
     EXPECT_FALSE(Contains(stack_.controld().Log(), kMarker));
-    EXPECT_FALSE(Contains(ReadAll(stack_.audit()), kMarker));
+    EXPECT_FALSE(Contains(ReadFile(stack_.audit()), kMarker));
   }
 
   uint64_t Generation() { return stack_.CtlJson({"policy", "show"})["current"]["generation"]; }

@@ -6,7 +6,6 @@
 // lowering a generation.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -220,16 +219,10 @@ TEST(PersistenceTest, StalledDataplaneGetsNoDuplicateOrLowerGenerationAndATruthf
 }
 
 TEST(PersistenceTest, FullStateFileSystemRefusesTheChangeWholly) {
-  if (geteuid() != 0) GTEST_SKIP() << "mounting a small tmpfs needs root";
   Stack s;
   const std::string state = s.path("small-state");
-  mkdir(state.c_str(), 0700);
-  if (mount("tmpfs", state.c_str(), "tmpfs", 0, "size=8m,mode=0700") != 0)
-    GTEST_SKIP() << "cannot mount a tmpfs here: " << std::strerror(errno);
-  struct Unmount {
-    std::string path;
-    ~Unmount() { umount2(path.c_str(), MNT_DETACH); }
-  } unmount{state};
+  ScopedTmpfs tmpfs(state, "8m");
+  if (!tmpfs.mounted()) GTEST_SKIP() << "cannot mount a small tmpfs here (needs root)";
   s.WriteConfig("p1.yaml", state);
   ASSERT_TRUE(s.Start()) << s.Logs();
   const uint64_t g1 = s.CtlJson({"policy", "show"})["current"]["generation"];

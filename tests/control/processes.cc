@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 
 namespace spamwall::e2e {
 
@@ -60,6 +62,20 @@ int FreeTcpPort() {
 }
 
 bool Contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+ScopedTmpfs::ScopedTmpfs(const std::string& dir, const std::string& size) : dir_(dir) {
+  mkdir(dir.c_str(), 0700);
+  mounted_ = geteuid() == 0 && mount("tmpfs", dir.c_str(), "tmpfs", 0, ("size=" + size + ",mode=0700").c_str()) == 0;
+}
+
+ScopedTmpfs::~ScopedTmpfs() {
+  if (mounted_) umount2(dir_.c_str(), MNT_DETACH);
+}
 
 const char* const kPolicy1 =
     "version: 1\n"

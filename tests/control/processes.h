@@ -49,6 +49,20 @@ CtlResult RunCtl(const std::string& socket, const std::vector<std::string>& args
 CtlResult RunCtlAs(uid_t uid, gid_t gid, const std::string& socket, const std::vector<std::string>& args);
 
 std::string Repo();  // the source tree ($SPAMWALL_SOURCE_DIR)
+std::string ReadFile(const std::string& path);  // the whole file ("" when unreadable)
+
+// A small tmpfs at dir (made 0700) for a full-disk test, unmounted by the
+// destructor; mounted() is false where this cannot mount (not root).
+class ScopedTmpfs {
+ public:
+  ScopedTmpfs(const std::string& dir, const std::string& size);
+  ~ScopedTmpfs();
+  bool mounted() const { return mounted_; }
+
+ private:
+  std::string dir_;
+  bool mounted_ = false;
+};
 int FreeTcpPort();   // a loopback port free a moment ago
 bool Contains(const std::string& s, const std::string& part);
 
