@@ -66,8 +66,9 @@ size_t SmtpSession::BufferedBytes() const {
   size_t n = line_.capacity() + held_.capacity() + header_.capacity() +
              pending_.capacity() * sizeof(Verb) + session_.reply_codes.size() * 48;
   for (const auto& r : msg_.rcpt_to) n += r.capacity();
-  if (awaiting_)
-    for (const auto& r : awaiting_->rcpt_to) n += r.capacity();
+  n += done_.capacity() * sizeof(Done);
+  for (const auto& d : done_)
+    for (const auto& r : d.m->rcpt_to) n += r.capacity();
   return n;
 }
 
@@ -437,11 +438,14 @@ void SmtpSession::Reply(uint16_t code) {
       break;
     case Verb::kEod:
     case Verb::kBdatLast:
-      if (awaiting_) {
-        awaiting_->final_reply = code;
-        Emit(*awaiting_);
-        awaiting_.reset();
+      for (Done& d : done_) {
+        if (d.waiting) {
+          d.m->final_reply = code;
+          d.waiting = false;
+          break;
+        }
       }
+      FlushDone(false);
       break;
     case Verb::kStarttls:
       if (code == 220) {
@@ -507,10 +511,7 @@ void SmtpSession::Close(double ts, const char* why) {
   if (closed_) return;
   now_ = ts;
   if (content_) AbortMessage();
-  if (awaiting_) {
-    Emit(*awaiting_);
-    awaiting_.reset();
-  }
+  FlushDone(true);  // replies that never came: final_reply 0
   closed_ = true;
   session_.ts_end = ts;
   session_.close_reason = why ? why : "";
@@ -627,9 +628,21 @@ void SmtpSession::EndContent() {
   FinishContent();
   msg_.complete = !damaged_;
   cstate_ = Client::kCommand;
-  if (awaiting_) Emit(*awaiting_);  // its reply never came before this one ended
-  awaiting_ = std::make_unique<SmtpMessageEvent>(std::move(msg_));
+  Finished(true);
   ResetTransaction();
+}
+
+void SmtpSession::Finished(bool waiting) {
+  done_.push_back({std::make_unique<SmtpMessageEvent>(std::move(msg_)), waiting});
+  // A few may wait on pipelined replies; more means replies are lost.
+  if (done_.size() > 4) done_.front().waiting = false;
+  FlushDone(false);
+}
+
+void SmtpSession::FlushDone(bool all) {
+  size_t n = 0;
+  while (n < done_.size() && (all || !done_[n].waiting)) Emit(*done_[n++].m);
+  done_.erase(done_.begin(), done_.begin() + static_cast<ptrdiff_t>(n));
 }
 
 void SmtpSession::AbortMessage() {
@@ -637,7 +650,7 @@ void SmtpSession::AbortMessage() {
   Anomaly("data_unterminated");
   FinishContent();
   msg_.complete = false;
-  Emit(msg_);
+  Finished(false);  // behind any message still waiting for its reply
   ResetTransaction();
 }
 

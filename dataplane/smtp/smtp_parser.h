@@ -32,6 +32,10 @@ class SmtpEventSink {
   virtual void OnMessageBytes(const uint8_t* p, size_t n) { (void)p, (void)n; }
   virtual void OnMessageStart() {}
   virtual void OnMessageEnd() {}
+  // Order: OnMessage comes in the order of OnMessageEnd, but once the final
+  // reply is seen, so a pipelining client may start the next message's bytes
+  // before it: a sink that scans queues its results at OnMessageEnd and takes
+  // the front one at OnMessage.
 };
 
 struct SmtpLimits {
@@ -119,6 +123,8 @@ class SmtpSession {
   void FinishContent();     // hash and headers done; the sink told
   void EndContent();        // the data ended: the message waits for its reply
   void AbortMessage();      // the data did not end: emitted incomplete now
+  void Finished(bool waiting);  // msg_ joins done_
+  void FlushDone(bool all);
   void Emit(SmtpMessageEvent& m);
   void ResetTransaction();
   void Anomaly(const char* name);
@@ -159,7 +165,13 @@ class SmtpSession {
   bool content_ = false;       // its data began
   bool damaged_ = false;       // a gap inside the data
   SmtpMessageEvent msg_;
-  std::unique_ptr<SmtpMessageEvent> awaiting_;  // data ended, final reply not yet seen (rare: not inline)
+  // Messages whose data ended, in that order; emitted from the front once
+  // the front has its final reply (or was aborted, needing none).
+  struct Done {
+    std::unique_ptr<SmtpMessageEvent> m;
+    bool waiting;  // for the reply to its end of data
+  };
+  std::vector<Done> done_;
   std::unique_ptr<Sha256> sha_;               // made at the first message
   bool in_headers_ = false;
   bool header_end_seen_ = false;

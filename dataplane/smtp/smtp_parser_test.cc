@@ -545,3 +545,29 @@ TEST(SmtpParserTest, NoBytesNoSessionEventAndCloseOnce) {
 
 }  // namespace
 }  // namespace spamwall::smtp
+
+namespace spamwall::smtp {
+namespace {
+
+// Message events come in the order their data ended, each once its reply
+// is in: an aborted message does not overtake one still waiting.
+TEST(SmtpParserTest, MessagesAreEmittedInTheOrderTheirDataEnded) {
+  Conv c;
+  Greet(c);
+  c.C("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n");
+  c.S("250 ok\r\n250 ok\r\n354 go\r\n");
+  c.C(Stuff(kMessage) + "MAIL FROM:<second@x>\r\nRCPT TO:<c@y>\r\nBDAT 3\r\nabcRSET\r\n");
+  EXPECT_TRUE(c.sink.messages.empty());
+  c.S("250 queued\r\n250 ok\r\n250 ok\r\n250 chunk\r\n250 reset\r\n");
+  ASSERT_EQ(c.sink.messages.size(), 2u);
+  EXPECT_EQ(c.sink.messages[0].mail_from, "a@x");
+  EXPECT_EQ(c.sink.messages[0].final_reply, 250);
+  EXPECT_TRUE(c.sink.messages[0].complete);
+  EXPECT_EQ(c.sink.messages[1].mail_from, "second@x");
+  EXPECT_EQ(c.sink.messages[1].size, 3u);
+  EXPECT_FALSE(c.sink.messages[1].complete);
+  EXPECT_EQ(c.sink.messages[1].final_reply, 0);
+}
+
+}  // namespace
+}  // namespace spamwall::smtp
