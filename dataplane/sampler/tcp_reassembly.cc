@@ -93,12 +93,7 @@ void TcpReassembler::Segment(uint32_t seq, uint8_t flags, const uint8_t* p, uint
   counters_->ooo_buffer_full++;
   while (true) {
     if (ooo_.empty()) {  // alone it does not fit: the hole before it is given up
-      const uint64_t gap = start - next_;
-      counters_->gaps++;
-      counters_->gap_bytes += gap;
-      out_->OnGap(client_side_, gap, ts);
-      next_ += gap;
-      next_seq_ += static_cast<uint32_t>(gap);
+      Hole(start - next_, ts);
       Deliver(p, len, ts);
       Drain(ts);
       return;
@@ -177,6 +172,16 @@ void TcpReassembler::Deliver(const uint8_t* p, size_t n, double ts) {
   next_seq_ += static_cast<uint32_t>(n);
 }
 
+void TcpReassembler::Hole(uint64_t gap, double ts) {
+  counters_->gaps++;
+  counters_->gap_bytes += gap;
+  // Past the cap the output hears nothing more, holes included.
+  const uint64_t cap = limits_->max_stream_bytes;
+  if (next_ < cap) out_->OnGap(client_side_, std::min(gap, cap - next_), ts);
+  next_ += gap;
+  next_seq_ += static_cast<uint32_t>(gap);
+}
+
 void TcpReassembler::Drain(double ts) {
   while (!ooo_.empty() && ooo_.front().off <= next_) {
     Piece q = std::move(ooo_.front());
@@ -190,25 +195,13 @@ void TcpReassembler::Drain(double ts) {
 
 void TcpReassembler::GiveUpFirstHole(double ts) {
   if (ooo_.empty()) return;
-  const uint64_t gap = ooo_.front().off - next_;
-  counters_->gaps++;
-  counters_->gap_bytes += gap;
-  out_->OnGap(client_side_, gap, ts);
-  next_ += gap;
-  next_seq_ += static_cast<uint32_t>(gap);
+  Hole(ooo_.front().off - next_, ts);
   Drain(ts);
 }
 
 void TcpReassembler::Flush(double ts) {
   while (!ooo_.empty()) GiveUpFirstHole(ts);
-  if (fin_known_ && next_ < fin_off_) {  // bytes before the FIN never came
-    const uint64_t gap = fin_off_ - next_;
-    counters_->gaps++;
-    counters_->gap_bytes += gap;
-    out_->OnGap(client_side_, gap, ts);
-    next_ = fin_off_;
-    next_seq_ += static_cast<uint32_t>(gap);
-  }
+  if (fin_known_ && next_ < fin_off_) Hole(fin_off_ - next_, ts);  // bytes before the FIN never came
 }
 
 }  // namespace spamwall::sampler

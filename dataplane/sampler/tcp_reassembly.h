@@ -75,7 +75,8 @@ class TcpReassembler {
   uint32_t isn() const { return isn_; }
   bool finished() const { return fin_known_ && next_ >= fin_off_; }  // every byte to the FIN
   bool reset_seen() const { return rst_; }
-  uint64_t delivered() const { return next_; }  // stream offset of the next byte
+  // The stream offset of the next byte (delivered, given up or over the cap).
+  uint64_t delivered() const { return next_; }
   size_t buffered_bytes() const { return ooo_bytes_; }
   size_t buffered_segments() const { return ooo_.size(); }
 
@@ -85,6 +86,7 @@ class TcpReassembler {
     std::vector<uint8_t> bytes;
   };
   void Deliver(const uint8_t* p, size_t n, double ts);
+  void Hole(uint64_t gap, double ts);  // gives up `gap` bytes: counted, told below the cap
   void Drain(double ts);
   void GiveUpFirstHole(double ts);
   bool Store(uint64_t off, const uint8_t* p, size_t n);
