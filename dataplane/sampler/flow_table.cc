@@ -192,7 +192,7 @@ void FlowTable::OnSegment(const TcpSegmentView& s, double ts) {
   Unlink(i);
   PushNewest(i);
   TcpReassembler& r = from_client ? f.from_client : f.from_server;
-  r.Segment(s.seq, s.flags, s.payload, s.payload_len, ts);
+  r.Segment(s.seq, s.flags, s.payload, s.payload_len, ts, s.wire_payload_len);
   if (r.reset_seen()) {
     counters_.flows_closed++;
     Close(i, ts, "rst");

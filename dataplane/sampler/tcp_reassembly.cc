@@ -28,7 +28,8 @@ void TcpReassembler::ReleaseAll() {
   ooo_bytes_ = 0;
 }
 
-void TcpReassembler::Segment(uint32_t seq, uint8_t flags, const uint8_t* p, uint32_t len, double ts) {
+void TcpReassembler::Segment(uint32_t seq, uint8_t flags, const uint8_t* p, uint32_t len, double ts,
+                             uint32_t wire_len) {
   counters_->segments++;
   if (flags & kTcpRst) {  // its payload, if any, is a diagnostic: not stream data
     rst_ = true;
@@ -61,17 +62,24 @@ void TcpReassembler::Segment(uint32_t seq, uint8_t flags, const uint8_t* p, uint
     off = 0;
   }
   uint64_t start = static_cast<uint64_t>(off);
+  const uint64_t cut = wire_len > len ? wire_len - len : 0;  // lost to the snap length
   if (flags & kTcpFin) {
-    if (!fin_known_ && start + len >= next_) {
+    if (!fin_known_ && start + len + cut >= next_) {
       fin_known_ = true;
-      fin_off_ = start + len;
+      fin_off_ = start + len + cut;
     }
   }
   if (fin_known_ && start + len > fin_off_) {
     counters_->after_fin++;
     len = start >= fin_off_ ? 0 : static_cast<uint32_t>(fin_off_ - start);
   }
-  if (len == 0) return;
+  if (len == 0) {
+    if (cut > 0 && start == next_) {
+      Hole(fin_known_ ? std::min<uint64_t>(cut, fin_off_ - next_) : cut, ts);
+      Drain(ts);
+    }
+    return;
+  }
   if (start + len <= next_) {
     counters_->retransmitted_segments++;
     counters_->overlap_bytes += len;
@@ -86,6 +94,7 @@ void TcpReassembler::Segment(uint32_t seq, uint8_t flags, const uint8_t* p, uint
   }
   if (start == next_) {
     Deliver(p, len, ts);
+    if (cut > 0) Hole(std::min<uint64_t>(cut, fin_known_ ? fin_off_ - next_ : cut), ts);
     Drain(ts);
     return;
   }

@@ -65,7 +65,10 @@ class TcpReassembler {
              ReassemblyCounters* counters);
 
   // One segment of this direction. The payload is read during the call only.
-  void Segment(uint32_t seq, uint8_t tcp_flags, const uint8_t* payload, uint32_t len, double ts);
+  // `wire_len` (when more than `len`): the segment's length on the wire, its
+  // tail cut by the capture; in order, that tail is given up at once as a gap.
+  void Segment(uint32_t seq, uint8_t tcp_flags, const uint8_t* payload, uint32_t len, double ts,
+               uint32_t wire_len = 0);
   // Delivers what waits beyond the holes (each hole a gap): at close.
   void Flush(double ts);
 

@@ -249,3 +249,24 @@ TEST(TcpReassemblyTest, ShuffledDuplicatedSegmentsGiveTheStreamBack) {
 
 }  // namespace
 }  // namespace spamwall::sampler
+
+namespace spamwall::sampler {
+namespace {
+
+// A capture cut to its snap length: the lost tail is a gap at once, and the
+// next segment is in order, not a hole that waits.
+TEST(TcpReassemblyTest, ATailCutByTheCaptureIsAGapAtOnce) {
+  Dir d;
+  d.Syn(0);
+  const std::string head = "abc";
+  d.r.Segment(1, kTcpAck, reinterpret_cast<const uint8_t*>(head.data()), 3, 0, /*wire_len=*/10);
+  d.Data(11, "klm");
+  d.r.Segment(14, kTcpAck, nullptr, 0, 0, /*wire_len=*/2);  // nothing readable at all
+  d.Data(16, "pq");
+  EXPECT_EQ(d.out.bytes, "abc#######klm##pq");
+  EXPECT_EQ(d.r.buffered_bytes(), 0u);
+  EXPECT_EQ(d.counters.gap_bytes, 9u);
+}
+
+}  // namespace
+}  // namespace spamwall::sampler

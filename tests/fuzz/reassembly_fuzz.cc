@@ -48,6 +48,7 @@ struct ModelOut : ReassemblyOutput {
 struct Record {
   uint8_t flags, which;
   uint16_t off, len;
+  bool cut;  // flags byte bit 5: the capture kept half the payload
 };
 
 bool Next(const uint8_t* data, size_t size, size_t* i, Record* r) {
@@ -55,6 +56,7 @@ bool Next(const uint8_t* data, size_t size, size_t* i, Record* r) {
   const uint8_t* p = data + *i;
   *i += 6;
   r->flags = p[0] & (kTcpFin | kTcpSyn | kTcpRst | kTcpPsh | kTcpAck);
+  r->cut = p[0] & 0x20;
   r->which = p[1];
   r->off = static_cast<uint16_t>(p[2] << 8 | p[3]);
   r->len = static_cast<uint16_t>((p[4] << 8 | p[5]) % 1501);
@@ -92,7 +94,10 @@ void Model(const uint8_t* data, size_t size) {
     payload.resize(r.len);
     for (size_t b = 0; b < r.len; b++) payload[b] = Truth(k, off + b);
     const uint32_t seq = syn ? isn[k] : isn[k] + 1 + r.off;
-    rs[k].Segment(seq, r.flags, payload.data(), r.len, 0);
+    if (r.cut)
+      rs[k].Segment(seq, r.flags, payload.data(), r.len / 2u, 0, r.len);
+    else
+      rs[k].Segment(seq, r.flags, payload.data(), r.len, 0);
     Check(rs[k].buffered_bytes() <= limits.max_ooo_bytes);
     Check(rs[k].buffered_segments() <= limits.max_ooo_segments);
     Check(counters.ooo_bytes_now <= limits.max_ooo_bytes_total);
