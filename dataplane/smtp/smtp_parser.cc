@@ -536,6 +536,7 @@ void SmtpSession::ResetTransaction() {
 }
 
 void SmtpSession::BeginContent(DataMode mode) {
+  if (content_) AbortMessage();  // DATA after BDAT chunks without LAST (RFC 3030 forbids it)
   if (!txn_) {  // DATA without MAIL (mid-stream, or a refused MAIL): still a message
     ResetTransaction();
     txn_ = true;

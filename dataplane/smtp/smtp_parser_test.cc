@@ -571,3 +571,29 @@ TEST(SmtpParserTest, MessagesAreEmittedInTheOrderTheirDataEnded) {
 
 }  // namespace
 }  // namespace spamwall::smtp
+
+namespace spamwall::smtp {
+namespace {
+
+// RFC 3030 forbids DATA after BDAT chunks without LAST; if it comes, the
+// open BDAT message ends incomplete and the DATA one is a message of its own.
+TEST(SmtpParserTest, DataAfterAnOpenBdatEndsTheBdatMessage) {
+  Conv c;
+  Greet(c);
+  c.C("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nBDAT 4\r\nabcdDATA\r\n");
+  c.S("250 ok\r\n250 ok\r\n250 chunk\r\n354 go\r\n");
+  c.C("Subject: d\r\n\r\nx\r\n.\r\n");
+  c.S("250 queued\r\n");
+  ASSERT_EQ(c.sink.messages.size(), 2u);
+  EXPECT_EQ(c.sink.messages[0].data_mode, DataMode::kBdat);
+  EXPECT_EQ(c.sink.messages[0].size, 4u);
+  EXPECT_FALSE(c.sink.messages[0].complete);
+  EXPECT_EQ(c.sink.messages[1].data_mode, DataMode::kData);
+  EXPECT_EQ(c.sink.messages[1].sha256, Hash("Subject: d\r\n\r\nx\r\n"));
+  EXPECT_EQ(c.sink.messages[1].final_reply, 250);
+  EXPECT_EQ(c.sink.starts, 2);
+  EXPECT_EQ(c.sink.ends, 2);
+}
+
+}  // namespace
+}  // namespace spamwall::smtp
