@@ -182,6 +182,7 @@ void TcpReassembler::Deliver(const uint8_t* p, size_t n, double ts) {
 }
 
 void TcpReassembler::Hole(uint64_t gap, double ts) {
+  if (gap == 0) return;  // a cut tail that the FIN ends first
   counters_->gaps++;
   counters_->gap_bytes += gap;
   // Past the cap the output hears nothing more, holes included.

@@ -270,3 +270,20 @@ TEST(TcpReassemblyTest, ATailCutByTheCaptureIsAGapAtOnce) {
 
 }  // namespace
 }  // namespace spamwall::sampler
+
+namespace spamwall::sampler {
+namespace {
+
+// A cut tail beyond a FIN already reached is no gap.
+TEST(TcpReassemblyTest, ACutTailPastTheFinIsNoGap) {
+  Dir d;
+  d.Syn(0);
+  d.Data(1, "ab", kTcpAck | kTcpFin);
+  d.r.Segment(3, kTcpAck, nullptr, 0, 0, /*wire_len=*/5);
+  EXPECT_EQ(d.out.bytes, "ab");
+  EXPECT_TRUE(d.out.gaps.empty());
+  EXPECT_EQ(d.counters.gaps, 0u);
+}
+
+}  // namespace
+}  // namespace spamwall::sampler
