@@ -124,43 +124,51 @@ void TcpReassembler::Segment(uint32_t seq, uint8_t flags, const uint8_t* p, uint
 }
 
 bool TcpReassembler::Store(uint64_t off, const uint8_t* p, size_t n) {
-  // The parts of [off, off+n) no buffered piece covers (first copy wins).
-  struct Range {
-    uint64_t b, e;
-  };
-  std::vector<Range> fresh;
-  uint64_t cur = off, covered = 0, conflicts = 0;
+  // First pass: what of [off, off+n) no buffered piece covers (first copy
+  // wins), and how the covered part compares.
   const uint64_t end = off + n;
-  for (size_t i = 0; i < ooo_.size() && cur < end; i++) {
-    const Piece& q = ooo_[i];
+  uint64_t cur = off, add = 0, covered = 0, conflicts = 0;
+  size_t pieces = 0;
+  for (const Piece& q : ooo_) {
+    if (cur >= end) break;
     const uint64_t qb = q.off, qe = q.off + q.bytes.size();
     if (qe <= cur) continue;
     if (qb >= end) break;
-    if (qb > cur) fresh.push_back({cur, qb});
+    if (qb > cur) {
+      add += qb - cur;
+      pieces++;
+    }
     const uint64_t ob = std::max(cur, qb), oe = std::min(end, qe);
     covered += oe - ob;
     if (std::memcmp(p + (ob - off), q.bytes.data() + (ob - qb), oe - ob) != 0) conflicts++;
     cur = qe;
   }
-  if (cur < end) fresh.push_back({cur, end});
-  uint64_t add = 0;
-  for (const Range& r : fresh) add += r.e - r.b;
+  if (cur < end) {
+    add += end - cur;
+    pieces++;
+  }
   if (add == 0) {
     counters_->retransmitted_segments++;
     counters_->overlap_bytes += covered;
     counters_->overlap_conflicts += conflicts;
     return true;
   }
-  if (ooo_bytes_ + add > limits_->max_ooo_bytes || ooo_.size() + fresh.size() > limits_->max_ooo_segments ||
+  if (ooo_bytes_ + add > limits_->max_ooo_bytes || ooo_.size() + pieces > limits_->max_ooo_segments ||
       counters_->ooo_bytes_now + add > limits_->max_ooo_bytes_total) {
     return false;
   }
-  for (const Range& r : fresh) {
-    Piece piece{r.b, std::vector<uint8_t>(p + (r.b - off), p + (r.e - off))};
-    auto it = std::lower_bound(ooo_.begin(), ooo_.end(), r.b,
-                               [](const Piece& a, uint64_t o) { return a.off < o; });
-    ooo_.insert(it, std::move(piece));
+  // Second pass: the uncovered parts go in, the list stays sorted.
+  auto piece = [&](uint64_t b, uint64_t e) { return Piece{b, std::vector<uint8_t>(p + (b - off), p + (e - off))}; };
+  cur = off;
+  size_t i = 0;
+  for (; i < ooo_.size() && cur < end; i++) {
+    const uint64_t qb = ooo_[i].off, qe = ooo_[i].off + ooo_[i].bytes.size();
+    if (qe <= cur) continue;
+    if (qb >= end) break;
+    if (qb > cur) ooo_.insert(ooo_.begin() + static_cast<ptrdiff_t>(i++), piece(cur, qb));
+    cur = qe;
   }
+  if (cur < end) ooo_.insert(ooo_.begin() + static_cast<ptrdiff_t>(i), piece(cur, end));
   ooo_bytes_ += add;
   counters_->ooo_bytes_now += add;
   counters_->overlap_bytes += covered;
