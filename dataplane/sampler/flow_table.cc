@@ -133,7 +133,8 @@ uint32_t FlowTable::Create(const TcpSegmentView& s, uint64_t hash, double ts) {
   f.server = src_is_client ? dst : src;
   f.from_client.Reset(&f, true, &config_.reassembly, &counters_.reassembly);
   f.from_server.Reset(&f, false, &config_.reassembly, &counters_.reassembly);
-  f.session.emplace(f.client, f.server, ts, midstream, config_.smtp, &counters_.smtp, sink_);
+  f.session.emplace(f.client, f.server, ts, midstream, config_.smtp, &counters_.smtp, sink_,
+                    counters_.flows_created + 1);  // uid: 1, 2, ... in creation order
 
   uint32_t& head = buckets_[hash & bucket_mask_];
   f.chain = head;

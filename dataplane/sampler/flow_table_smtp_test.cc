@@ -163,6 +163,7 @@ TEST_P(FlowTableSmtpTest, AWholeConversationGivesEveryField) {
   EXPECT_EQ(m.server.port, 587);
   EXPECT_DOUBLE_EQ(m.ts, mail_ts);
   EXPECT_EQ(m.subscriber, "");
+  EXPECT_EQ(m.uid, 1u);
   EXPECT_EQ(m.mail_from, "alice@example.org");
   EXPECT_EQ(m.rcpt_to, (std::vector<std::string>{"bob@example.net", "carol@example.net"}));
   EXPECT_EQ(m.rcpt_count, 2u);
@@ -208,6 +209,8 @@ TEST_P(FlowTableSmtpTest, AWholeConversationGivesEveryField) {
   EXPECT_EQ(s.reply_codes, (std::map<uint16_t, uint64_t>{{220, 1}, {250, 8}, {235, 1}, {354, 1}, {221, 1}}));
   EXPECT_TRUE(s.anomalies.empty());
   EXPECT_EQ(s.close_reason, "fin");
+  EXPECT_EQ(s.uid, 1u);
+  EXPECT_EQ(b.uid, 1u);
 
   // And as JSON lines.
   const auto j = nlohmann::json::parse(smtp::ToJsonLine(m));

@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "dataplane/core/packet_parse.h"
+#include "dataplane/smtp/sha256.h"
 
 namespace spamwall::sampler {
 namespace {
@@ -169,6 +171,54 @@ TEST(FlowTableTest, ANewSynOnALiveTupleStartsANewFlow) {
   EXPECT_EQ(t.active(), 1u);
   ASSERT_EQ(sink.sessions.size(), 1u);
   EXPECT_EQ(sink.sessions[0].close_reason, "reused");
+}
+
+// One sink hears every flow; the uid in the stream callbacks and in the
+// events tells interleaved sessions apart.
+TEST(FlowTableTest, InterleavedSessionsAreToldApartByUid) {
+  struct Streams : Recorder {
+    std::map<uint64_t, std::string> bytes;
+    std::vector<uint64_t> ended;
+    void OnStreamStart(uint64_t uid) override { bytes[uid].clear(); }
+    void OnStreamBytes(uint64_t uid, const uint8_t* p, size_t n) override {
+      bytes[uid].append(reinterpret_cast<const char*>(p), n);
+    }
+    void OnStreamEnd(uint64_t uid) override { ended.push_back(uid); }
+  } sink;
+  FlowTable t({}, &sink);
+  Open(t, 1, 40001, 1);
+  Open(t, 2, 40002, 1);
+  const std::string cmds = "MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n", go = "250 ok\r\n250 ok\r\n354 go\r\n";
+  const std::string body[2] = {"Subject: one\r\n\r\nfirst\r\n", "Subject: two\r\n\r\nsecond, longer\r\n"};
+  uint32_t cseq[2] = {101, 101}, sseq[2] = {915, 915};
+  auto client = [&](int k, const std::string& s) {
+    t.OnSegment(Seg(k + 1, 40001 + k, 25, true, kTcpAck | kTcpPsh, cseq[k], &s), 2);
+    cseq[k] += s.size();
+  };
+  auto server = [&](int k, const std::string& s) {
+    t.OnSegment(Seg(k + 1, 40001 + k, 25, false, kTcpAck | kTcpPsh, sseq[k], &s), 2);
+    sseq[k] += s.size();
+  };
+  for (int k = 0; k < 2; k++) client(k, cmds);
+  for (int k = 0; k < 2; k++) server(k, go);
+  const std::string half[2] = {body[0].substr(0, 9), body[1].substr(0, 9)};
+  client(1, half[1]);
+  client(0, half[0]);
+  client(0, body[0].substr(9) + ".\r\n");
+  client(1, body[1].substr(9) + ".\r\n");
+  server(1, "250 queued\r\n");
+  server(0, "250 queued\r\n");
+  ASSERT_EQ(sink.messages.size(), 2u);
+  for (const auto& m : sink.messages) {
+    const int k = m.client.port - 40001;
+    EXPECT_EQ(m.uid, static_cast<uint64_t>(k + 1)) << "uids in creation order";
+    EXPECT_EQ(sink.bytes[m.uid], body[k]);
+    EXPECT_EQ(m.sha256, smtp::Sha256::Hex(reinterpret_cast<const uint8_t*>(body[k].data()), body[k].size()));
+  }
+  EXPECT_EQ(sink.ended, (std::vector<uint64_t>{1, 2}));
+  t.CloseAll(3);
+  ASSERT_EQ(sink.sessions.size(), 2u);
+  for (const auto& s : sink.sessions) EXPECT_EQ(s.uid, static_cast<uint64_t>(s.client.port - 40000));
 }
 
 // A million SYNs from distinct ports and addresses: the table holds its

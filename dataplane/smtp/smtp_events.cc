@@ -32,6 +32,7 @@ std::string ToJsonLine(const SmtpSessionEvent& e) {
   for (const auto& [code, n] : e.reply_codes) codes[std::to_string(code)] = n;
   json j = {
       {"type", "smtp_session"},
+      {"uid", e.uid},
       {"subscriber", e.subscriber},
       {"client", Endpoint(e.client)},
       {"server", Endpoint(e.server)},
@@ -55,6 +56,7 @@ std::string ToJsonLine(const SmtpSessionEvent& e) {
 std::string ToJsonLine(const SmtpMessageEvent& e) {
   json j = {
       {"type", "smtp_message"},
+      {"uid", e.uid},
       {"subscriber", e.subscriber},
       {"client", Endpoint(e.client)},
       {"server", Endpoint(e.server)},

@@ -24,6 +24,7 @@ enum class DataMode : uint8_t { kData, kBdat };
 const char* DataModeName(DataMode m);
 
 struct SmtpSessionEvent {
+  uint64_t uid = 0;        // the session's number (flow table), shared by its messages
   std::string subscriber;  // filled by the caller that knows internal space
   SmtpEndpoint client, server;
   double ts_start = 0, ts_end = 0;  // seconds
@@ -41,6 +42,7 @@ struct SmtpSessionEvent {
 };
 
 struct SmtpMessageEvent {
+  uint64_t uid = 0;  // its session's
   std::string subscriber;
   SmtpEndpoint client, server;
   double ts = 0;                    // when its transaction began (MAIL, else its data)

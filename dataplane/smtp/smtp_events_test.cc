@@ -19,6 +19,7 @@ SmtpEndpoint V4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port) {
 
 TEST(SmtpEventsTest, SessionIsOneLineWithEveryField) {
   SmtpSessionEvent e;
+  e.uid = 77;
   e.subscriber = "100.64.0.7";
   e.client = V4(100, 64, 0, 7, 40000);
   e.server.l3 = 6;
@@ -41,6 +42,7 @@ TEST(SmtpEventsTest, SessionIsOneLineWithEveryField) {
   EXPECT_EQ(line.find('\n'), std::string::npos);
   json j = json::parse(line);
   EXPECT_EQ(j["type"], "smtp_session");
+  EXPECT_EQ(j["uid"], 77);
   EXPECT_EQ(j["subscriber"], "100.64.0.7");
   EXPECT_EQ(j["client"], (json{{"ip", "100.64.0.7"}, {"port", 40000}}));
   EXPECT_EQ(j["server"], (json{{"ip", "2001:db8::25"}, {"port", 587}}));
@@ -61,6 +63,7 @@ TEST(SmtpEventsTest, SessionIsOneLineWithEveryField) {
 
 TEST(SmtpEventsTest, MessageFieldsAndBytesThatAreNotUtf8) {
   SmtpMessageEvent m;
+  m.uid = 78;
   m.client = V4(100, 64, 0, 7, 40000);
   m.server = V4(192, 0, 2, 25, 25);
   m.ts = 12.5;
@@ -78,6 +81,7 @@ TEST(SmtpEventsTest, MessageFieldsAndBytesThatAreNotUtf8) {
   m.complete = true;
   json j = json::parse(ToJsonLine(m));
   EXPECT_EQ(j["type"], "smtp_message");
+  EXPECT_EQ(j["uid"], 78);
   EXPECT_EQ(j["subscriber"], "");
   EXPECT_EQ(j["server"]["ip"], "192.0.2.25");
   EXPECT_DOUBLE_EQ(j["ts"].get<double>(), 12.5);

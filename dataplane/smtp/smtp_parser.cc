@@ -51,8 +51,9 @@ bool IsControl(unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; }
 
 SmtpSession::SmtpSession(const SmtpEndpoint& client, const SmtpEndpoint& server, double ts,
                          bool midstream, const SmtpLimits& limits, SmtpCounters* counters,
-                         SmtpEventSink* sink)
+                         SmtpEventSink* sink, uint64_t uid)
     : limits_(limits), counters_(counters), sink_(sink) {
+  session_.uid = uid;
   session_.client = client;
   session_.server = server;
   session_.ts_start = ts;
@@ -531,6 +532,7 @@ void SmtpSession::ResetTransaction() {
   header_line_ = 0;
   header_.clear();
   msg_ = SmtpMessageEvent{};
+  msg_.uid = session_.uid;
   msg_.client = session_.client;
   msg_.server = session_.server;
 }
@@ -542,6 +544,7 @@ void SmtpSession::BeginContent(DataMode mode) {
     txn_ = true;
     msg_.ts = now_;
   }
+  msg_.uid = session_.uid;
   msg_.client = session_.client;
   msg_.server = session_.server;
   content_ = true;
@@ -551,7 +554,7 @@ void SmtpSession::BeginContent(DataMode mode) {
   in_headers_ = true;
   dot_ = Dot::kStart;
   text_line_ = 0;
-  sink_->OnMessageStart();
+  sink_->OnStreamStart(session_.uid);
 }
 
 void SmtpSession::Content(const uint8_t* p, size_t n) {
@@ -559,7 +562,7 @@ void SmtpSession::Content(const uint8_t* p, size_t n) {
   msg_.size += n;
   counters_->message_bytes += n;
   sha_->Update(p, n);
-  sink_->OnMessageBytes(p, n);
+  sink_->OnStreamBytes(session_.uid, p, n);
   if (in_headers_) HeaderBytes(p, n);
 }
 
@@ -622,7 +625,7 @@ void SmtpSession::ParseHeaders() {
 void SmtpSession::FinishContent() {
   if (in_headers_) ParseHeaders();
   msg_.sha256 = sha_->FinalHex();
-  sink_->OnMessageEnd();
+  sink_->OnStreamEnd(session_.uid);
 }
 
 void SmtpSession::EndContent() {

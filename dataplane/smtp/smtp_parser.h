@@ -32,10 +32,17 @@ class SmtpEventSink {
   virtual void OnMessageBytes(const uint8_t* p, size_t n) { (void)p, (void)n; }
   virtual void OnMessageStart() {}
   virtual void OnMessageEnd() {}
-  // Order: OnMessage comes in the order of OnMessageEnd, but once the final
-  // reply is seen, so a pipelining client may start the next message's bytes
-  // before it: a sink that scans queues its results at OnMessageEnd and takes
-  // the front one at OnMessage.
+  // The same three with the session's uid (the events' `uid`), which the
+  // session calls: one sink hears every flow of a table, interleaved, so a
+  // streaming scanner keys its state by uid. By default they call the ones
+  // above.
+  virtual void OnStreamStart(uint64_t uid) { (void)uid, OnMessageStart(); }
+  virtual void OnStreamBytes(uint64_t uid, const uint8_t* p, size_t n) { (void)uid, OnMessageBytes(p, n); }
+  virtual void OnStreamEnd(uint64_t uid) { (void)uid, OnMessageEnd(); }
+  // Order: per session, OnMessage comes in the order of the ends, once the
+  // final reply is seen, so a pipelining client may start the next message's
+  // bytes before it: a sink that scans queues its results at the end and
+  // takes the front one at OnMessage.
 };
 
 struct SmtpLimits {
@@ -81,8 +88,10 @@ struct SmtpCounters {
 class SmtpSession {
  public:
   // `limits`, `counters` and `sink` outlive the session.
+  // `uid` names the session in its events and stream callbacks (the flow
+  // table numbers its flows).
   SmtpSession(const SmtpEndpoint& client, const SmtpEndpoint& server, double ts, bool midstream,
-              const SmtpLimits& limits, SmtpCounters* counters, SmtpEventSink* sink);
+              const SmtpLimits& limits, SmtpCounters* counters, SmtpEventSink* sink, uint64_t uid = 0);
   SmtpSession(const SmtpSession&) = delete;
   SmtpSession& operator=(const SmtpSession&) = delete;
 

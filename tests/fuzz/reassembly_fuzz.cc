@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -114,21 +116,35 @@ void Model(const uint8_t* data, size_t size) {
   Check(counters.ooo_bytes_now == 0);
 }
 
+// Flows interleave in one sink: everything is kept by uid.
 struct Sink : spamwall::smtp::SmtpEventSink {
-  spamwall::smtp::Sha256 hash;
-  uint64_t n = 0;
-  std::string sha;
-  void OnSession(const spamwall::smtp::SmtpSessionEvent&) override {}
-  void OnMessageStart() override {
-    hash.Reset();
-    n = 0;
+  struct Stream {
+    std::string bytes;
+    std::deque<std::string> ended;  // the bytes of each message, by its end
+  };
+  std::map<uint64_t, Stream> streams;
+  void OnSession(const spamwall::smtp::SmtpSessionEvent& s) override {
+    auto it = streams.find(s.uid);
+    Check(it == streams.end() || it->second.ended.empty());
+    if (it != streams.end()) streams.erase(it);
   }
-  void OnMessageBytes(const uint8_t* p, size_t k) override {
-    hash.Update(p, k);
-    n += k;
+  void OnStreamStart(uint64_t uid) override { streams[uid].bytes.clear(); }
+  void OnStreamBytes(uint64_t uid, const uint8_t* p, size_t k) override {
+    streams[uid].bytes.append(reinterpret_cast<const char*>(p), k);
   }
-  void OnMessageEnd() override { sha = hash.FinalHex(); }
-  void OnMessage(const spamwall::smtp::SmtpMessageEvent& m) override { Check(m.size == n && m.sha256 == sha); }
+  void OnStreamEnd(uint64_t uid) override {
+    Stream& s = streams[uid];
+    s.ended.push_back(std::move(s.bytes));
+    s.bytes.clear();
+  }
+  void OnMessage(const spamwall::smtp::SmtpMessageEvent& m) override {
+    Stream& s = streams[m.uid];
+    Check(!s.ended.empty());
+    const std::string& b = s.ended.front();
+    Check(m.size == b.size() &&
+          m.sha256 == spamwall::smtp::Sha256::Hex(reinterpret_cast<const uint8_t*>(b.data()), b.size()));
+    s.ended.pop_front();
+  }
 };
 
 void Table(const uint8_t* data, size_t size) {
@@ -171,6 +187,7 @@ void Table(const uint8_t* data, size_t size) {
   }
   table.CloseAll(ts + 1);
   Check(table.active() == 0 && table.counters().reassembly.ooo_bytes_now == 0);
+  for (const auto& [uid, s] : sink.streams) Check(s.ended.empty());
 }
 
 }  // namespace
