@@ -180,6 +180,8 @@ def cmd_swaks(args):
         cmd.append("--pipeline")
     if args.tls:
         cmd.append("--tls")
+    if args.auth:
+        cmd += ["--auth", args.auth, "--auth-user", args.auth_user, "--auth-password", args.auth_password]
     out = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
     os.unlink(data_file)
     with open(args.manifest + ".swaks.txt", "w") as f:
@@ -193,7 +195,8 @@ def cmd_swaks(args):
         if m:
             codes[m.group(1)] = codes.get(m.group(1), 0) + 1
     session = {"client_port": args.source_port, "helo_verb": "EHLO", "ehlo_name": args.ehlo,
-               "auth_mechanism": "", "starttls": bool(args.tls), "pipelined": bool(args.pipeline),
+               "auth_mechanism": args.auth or "", "starttls": bool(args.tls),
+               "pipelined": bool(args.pipeline),
                "messages": 0 if args.tls else 1, "reply_codes": codes}
     entry = message_entry(0, args.mail_from, args.rcpt, msg, "DATA", 250)
     if args.tls:
@@ -312,6 +315,9 @@ def main():
     sub.choices["swaks"].add_argument("--message", required=True)
     sub.choices["swaks"].add_argument("--pipeline", action="store_true")
     sub.choices["swaks"].add_argument("--tls", action="store_true")
+    sub.choices["swaks"].add_argument("--auth", default="")
+    sub.choices["swaks"].add_argument("--auth-user", default="")
+    sub.choices["swaks"].add_argument("--auth-password", default="")
     sub.choices["session"].add_argument("--mode", choices=["DATA", "BDAT"], default="DATA")
     sub.choices["session"].add_argument("messages", nargs="+")
     sub.choices["corpus"].add_argument("--corpus-dir", required=True)

@@ -164,7 +164,7 @@ TEST_P(SmtpCaptureTest, EveryEventFieldIsWhatTheClientSent) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, SmtpCaptureTest,
-                         ::testing::Values("plain", "pipelined", "multi", "bdat", "starttls"),
+                         ::testing::Values("plain", "pipelined", "multi", "bdat", "auth", "starttls"),
                          [](const auto& info) { return info.param; });
 
 // What each capture is there for, so that a regenerated fixture that lost
@@ -187,10 +187,33 @@ TEST(SmtpCaptureFixturesTest, EachCaptureHoldsWhatItIsFor) {
   ASSERT_EQ(bdat.at("messages").size(), 2u);
   for (const json& m : bdat.at("messages")) EXPECT_EQ(m.at("data_mode"), "BDAT");
   EXPECT_GT(bdat.at("messages")[0].at("size"), 4096) << "several chunks";
+  EXPECT_EQ(manifest("auth").at("sessions")[0].at("auth_mechanism"), "PLAIN");
   const json tls = manifest("starttls");
   EXPECT_EQ(tls.at("server_port"), 587);
   EXPECT_EQ(tls.at("sessions")[0].at("starttls"), true);
   EXPECT_EQ(tls.at("messages")[0].at("inside_tls"), true);
+}
+
+// AUTH PLAIN in clear: the mechanism is kept, the credentials (on the wire,
+// base64 in the AUTH line) never reach an event.
+TEST(SmtpCaptureRunTest, AuthKeepsTheMechanismNeverTheCredentials) {
+  const json manifest = ReadJson(SmtpFixture("auth.json"));
+  ASSERT_EQ(manifest.at("sessions")[0].at("auth_mechanism"), "PLAIN");
+  // "\0alice@example.net\0capture-S3cret" in base64, as swaks sent it.
+  const std::string credentials = "AGFsaWNlQGV4YW1wbGUubmV0AGNhcHR1cmUtUzNjcmV0";
+  std::string wire;
+  for (const auto& f : traffic::ReadPcapFrames(SmtpFixture("auth.pcap"))) wire.append(f.begin(), f.end());
+  ASSERT_NE(wire.find("AUTH PLAIN " + credentials), std::string::npos) << "the capture has them";
+  TempDir dir;
+  CaptureRun run = RunCapture(dir, SmtpFixture("auth.pcap"));
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.output;
+  ASSERT_EQ(run.sessions.size(), 1u);
+  EXPECT_EQ(run.sessions[0].at("auth_mechanism"), "PLAIN");
+  std::ifstream in(dir / "events.jsonl");
+  std::stringstream events;
+  events << in.rdbuf();
+  EXPECT_EQ(events.str().find(credentials), std::string::npos) << events.str();
+  EXPECT_EQ(events.str().find("capture-S3cret"), std::string::npos);
 }
 
 // The STARTTLS session: the sampler stops at the 220 and sees no message.
