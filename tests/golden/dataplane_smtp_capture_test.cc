@@ -164,7 +164,7 @@ TEST_P(SmtpCaptureTest, EveryEventFieldIsWhatTheClientSent) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, SmtpCaptureTest,
-                         ::testing::Values("plain", "pipelined", "multi", "bdat", "auth", "starttls"),
+                         ::testing::Values("plain", "pipelined", "multi", "bdat", "auth", "ipv6", "starttls"),
                          [](const auto& info) { return info.param; });
 
 // What each capture is there for, so that a regenerated fixture that lost
