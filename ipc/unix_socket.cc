@@ -7,8 +7,13 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
+
+#ifndef SO_PEERGROUPS
+#define SO_PEERGROUPS 59  // Linux 4.13; older libc headers lack the name
+#endif
 
 namespace spamwall::proto {
 
@@ -26,6 +31,28 @@ bool MakeAddress(const std::string& path, sockaddr_un* addr, std::string* error)
   }
   std::memcpy(addr->sun_path, path.c_str(), path.size() + 1);
   return true;
+}
+
+// True when nothing listens on the socket file at `addr` any more. A server
+// that answers is named by its pid (SO_PEERCRED of a client is the listener's).
+bool SocketIsStale(const sockaddr_un& addr, const std::string& path, std::string* error) {
+  UniqueFd probe(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!probe.valid()) {
+    *error = "socket: " + Errno();
+    return false;
+  }
+  if (connect(probe.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    getsockopt(probe.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len);
+    *error = path + ": already running (pid " + std::to_string(cred.pid) +
+             "); refusing to replace a live socket";
+    return false;
+  }
+  if (errno == ECONNREFUSED) return true;
+  *error = path + " exists and cannot be probed (" + Errno() +
+           "); refusing to replace it";
+  return false;
 }
 
 }  // namespace
@@ -49,6 +76,7 @@ UniqueFd ListenUnix(const std::string& path, mode_t mode, const std::string& gro
       *error = path + " exists and is not a socket; refusing to replace it";
       return {};
     }
+    if (!SocketIsStale(addr, path, error)) return {};
     unlink(path.c_str());  // a socket left by a process that is gone
   }
   UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -114,6 +142,22 @@ bool PeerOf(int sock, Peer* peer, std::string* error) {
   peer->pid = cred.pid;
   peer->uid = cred.uid;
   peer->gid = cred.gid;
+  // The supplementary groups the peer held when it connected; the second
+  // call only when it holds more than 64.
+  std::vector<gid_t> groups(64);
+  for (int attempt = 0; attempt < 2; attempt++) {
+    len = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
+    if (getsockopt(sock, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len) == 0) {
+      groups.resize(len / sizeof(gid_t));
+      break;
+    }
+    if (errno != ERANGE || attempt == 1) {
+      *error = "SO_PEERGROUPS: " + Errno();
+      return false;
+    }
+    groups.resize(len / sizeof(gid_t));
+  }
+  peer->groups = std::move(groups);
   passwd pw, *found = nullptr;
   std::vector<char> buf(16384);
   if (getpwuid_r(cred.uid, &pw, buf.data(), buf.size(), &found) == 0 && found)
@@ -124,19 +168,7 @@ bool PeerOf(int sock, Peer* peer, std::string* error) {
 }
 
 bool PeerHasGroup(const Peer& peer, gid_t gid) {
-  if (peer.gid == gid) return true;
-  passwd pw, *found = nullptr;
-  std::vector<char> buf(16384);
-  if (getpwuid_r(peer.uid, &pw, buf.data(), buf.size(), &found) != 0 || !found) return false;
-  int n = 64;
-  std::vector<gid_t> groups(n);
-  if (getgrouplist(pw.pw_name, pw.pw_gid, groups.data(), &n) < 0) {
-    groups.resize(n);
-    if (getgrouplist(pw.pw_name, pw.pw_gid, groups.data(), &n) < 0) return false;
-  }
-  for (int i = 0; i < n; i++)
-    if (groups[i] == gid) return true;
-  return false;
+  return peer.gid == gid || std::find(peer.groups.begin(), peer.groups.end(), gid) != peer.groups.end();
 }
 
 bool LookupGroup(const std::string& name, gid_t* gid) {

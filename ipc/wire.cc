@@ -88,43 +88,35 @@ bool ReadFully(int sock, uint8_t* buf, size_t n, size_t* got, UniqueFd* fd, std:
 
 }  // namespace
 
-ReadResult ReadMessage(int sock, Message* out, std::string* error, uint32_t max_body) {
-  *out = Message{};
-  uint8_t h[kHeaderBytes];
-  size_t got = 0;
-  if (!ReadFully(sock, h, sizeof h, &got, &out->fd, error)) {
-    if (got == 0 && *error == "the peer closed the connection") return ReadResult::kClosed;
-    *error = "truncated request: " + std::to_string(got) + " of " + std::to_string(kHeaderBytes) +
-             " header bytes (" + *error + ")";
-    return ReadResult::kBadHeader;
-  }
+ReadResult ParseHeader(const uint8_t* h, uint32_t max_body, Header* out, std::string* error) {
   if (std::memcmp(h, kMagic, 4) != 0) {
     *error = "not a spamwall control message (bad magic; expected \"SWCP\")";
     return ReadResult::kBadHeader;
   }
-  const uint16_t version = Get16(h + 4), flags = Get16(h + 6);
-  const uint32_t length = Get32(h + 8);
+  const uint16_t version = Get16(h + 4);
+  out->flags = Get16(h + 6);
+  out->length = Get32(h + 8);
   if (version != kProtocolVersion) {
     *error = "protocol version " + std::to_string(version) + " is not supported (this side speaks " +
              std::to_string(kProtocolVersion) + ")";
     return ReadResult::kBadHeader;
   }
-  if (length > max_body) {
-    *error = "request of " + std::to_string(length) + " bytes exceeds the limit of " +
+  if (out->length > max_body) {
+    *error = "request of " + std::to_string(out->length) + " bytes exceeds the limit of " +
              std::to_string(max_body) + " bytes";
     return ReadResult::kBadHeader;
   }
-  std::string body(length, '\0');
-  if (!ReadFully(sock, reinterpret_cast<uint8_t*>(body.data()), length, &got, nullptr, error)) {
-    *error = "truncated request: " + std::to_string(got) + " of " + std::to_string(length) +
-             " body bytes (" + *error + ")";
-    return ReadResult::kBadHeader;
-  }
-  if ((flags & kFlagFd) && !out->fd.valid()) {
+  return ReadResult::kOk;
+}
+
+ReadResult ParseBody(const Header& header, const std::string& body, UniqueFd fd, Message* out,
+                     std::string* error) {
+  *out = Message{};
+  if ((header.flags & kFlagFd) && !fd.valid()) {
     *error = "the header announces a file descriptor but none arrived";
     return ReadResult::kBadBody;
   }
-  if (!(flags & kFlagFd)) out->fd.Reset();
+  if (header.flags & kFlagFd) out->fd = std::move(fd);
   if (NestingDepth(body) > kMaxJsonDepth) {
     *error = "malformed request: the body is nested deeper than " + std::to_string(kMaxJsonDepth) +
              " levels";
@@ -142,38 +134,54 @@ ReadResult ReadMessage(int sock, Message* out, std::string* error, uint32_t max_
   return ReadResult::kOk;
 }
 
-bool WriteMessage(int sock, const nlohmann::json& body, int fd, std::string* error) {
-  const std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (text.size() > UINT32_MAX) {
-    *error = "message too large";
-    return false;
+ReadResult ReadMessage(int sock, Message* out, std::string* error, uint32_t max_body) {
+  *out = Message{};
+  uint8_t h[kHeaderBytes];
+  size_t got = 0;
+  UniqueFd fd;
+  if (!ReadFully(sock, h, sizeof h, &got, &fd, error)) {
+    if (got == 0 && *error == "the peer closed the connection") return ReadResult::kClosed;
+    *error = "truncated request: " + std::to_string(got) + " of " + std::to_string(kHeaderBytes) +
+             " header bytes (" + *error + ")";
+    return ReadResult::kBadHeader;
   }
+  Header header;
+  if (ParseHeader(h, max_body, &header, error) != ReadResult::kOk) return ReadResult::kBadHeader;
+  std::string body(header.length, '\0');
+  if (!ReadFully(sock, reinterpret_cast<uint8_t*>(body.data()), header.length, &got, nullptr,
+                 error)) {
+    *error = "truncated request: " + std::to_string(got) + " of " + std::to_string(header.length) +
+             " body bytes (" + *error + ")";
+    return ReadResult::kBadHeader;
+  }
+  return ParseBody(header, body, std::move(fd), out, error);
+}
+
+std::string EncodeMessage(const nlohmann::json& body) {
+  std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   uint8_t h[kHeaderBytes] = {};
   std::memcpy(h, kMagic, 4);
   Put16(h + 4, kProtocolVersion);
-  Put16(h + 6, fd >= 0 ? kFlagFd : 0);
   Put32(h + 8, static_cast<uint32_t>(text.size()));
-  iovec iov[2] = {{h, sizeof h}, {const_cast<char*>(text.data()), text.size()}};
-  size_t total = sizeof h + text.size(), sent = 0;
+  return std::string(reinterpret_cast<char*>(h), sizeof h) + text;
+}
+
+bool WriteMessage(int sock, const nlohmann::json& body, int fd, std::string* error) {
+  std::string frame = EncodeMessage(body);
+  if (frame.size() - kHeaderBytes > UINT32_MAX) {
+    *error = "message too large";
+    return false;
+  }
+  if (fd >= 0) Put16(reinterpret_cast<uint8_t*>(frame.data()) + 6, kFlagFd);
+  size_t sent = 0;
   bool fd_sent = fd < 0;
-  while (sent < total) {
-    // Skip what was sent already across the two buffers.
-    iovec part[2];
-    int parts = 0;
-    size_t skip = sent;
-    for (auto& v : iov) {
-      if (skip >= v.iov_len) {
-        skip -= v.iov_len;
-        continue;
-      }
-      part[parts++] = {static_cast<char*>(v.iov_base) + skip, v.iov_len - skip};
-      skip = 0;
-    }
+  while (sent < frame.size()) {
+    iovec iov{frame.data() + sent, frame.size() - sent};
     msghdr msg{};
-    msg.msg_iov = part;
-    msg.msg_iovlen = parts;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    if (!fd_sent) {
+    if (!fd_sent) {  // the descriptor rides with the first bytes (the header)
       msg.msg_control = control;
       msg.msg_controllen = sizeof control;
       cmsghdr* c = CMSG_FIRSTHDR(&msg);

@@ -53,6 +53,21 @@ ReadResult ReadMessage(int sock, Message* out, std::string* error,
 // Writes one message, with `fd` attached when >= 0. Never raises SIGPIPE.
 bool WriteMessage(int sock, const nlohmann::json& body, int fd, std::string* error);
 
+// The same checks for readers that gather the bytes themselves (the server's
+// event loop reads without blocking): the header's fields, then the body.
+struct Header {
+  uint16_t flags = 0;
+  uint32_t length = 0;
+};
+// kOk or kBadHeader (magic, version, a length over max_body).
+ReadResult ParseHeader(const uint8_t* h, uint32_t max_body, Header* out, std::string* error);
+// kOk or kBadBody (a descriptor announced and none came, depth, not JSON, not
+// an object). `fd` is what arrived with the header; it is kept only when announced.
+ReadResult ParseBody(const Header& header, const std::string& body, UniqueFd fd, Message* out,
+                     std::string* error);
+// Header and body, ready to send (no descriptor).
+std::string EncodeMessage(const nlohmann::json& body);
+
 // Reply bodies.
 nlohmann::json OkReply(const nlohmann::json& id, nlohmann::json result);
 nlohmann::json ErrorReply(const nlohmann::json& id, const std::string& code,

@@ -143,7 +143,7 @@ struct Server {
     spamwall::UniqueFd listening = proto::ListenUnix(path, 0600, "", &error);
     Check(listening.valid(), "listen");
     proto::UnixServer::Options options;
-    options.io_timeout_s = 2;
+    options.request_timeout_s = 2;
     options.idle_timeout_s = 2;
     options.max_body = kMaxBody;
     options.max_connections = 64;
