@@ -96,6 +96,7 @@ bool UnixServer::Start(UniqueFd listening, Options options, PeerCheck check, Han
   self_ = geteuid();
   stopping_ = false;
   running_ = true;
+  last_turn_ = Now();
   loop_ = std::thread([this] { Loop(); });
   for (size_t i = 0; i < options_.handler_threads; i++)
     workers_.emplace_back([this] { WorkerLoop(false); });
@@ -127,6 +128,10 @@ void UnixServer::Stop() {
   wake_.Reset();
 }
 
+bool UnixServer::Alive(double seconds) const {
+  return Now() - last_turn_.load() < seconds;
+}
+
 bool UnixServer::Privileged(uid_t uid) const { return uid == 0 || uid == self_; }
 
 void UnixServer::Loop() {
@@ -135,6 +140,7 @@ void UnixServer::Loop() {
   for (;;) {
     int n = epoll_wait(epoll_.get(), events, 256, static_cast<int>(kSweepEvery_s * 1000));
     if (n < 0 && errno != EINTR) return;
+    last_turn_ = Now();
     for (int i = 0; i < n; i++) {
       const uint64_t tag = events[i].data.u64;
       if (tag == kWakeTag) {

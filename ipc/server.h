@@ -84,6 +84,9 @@ class UnixServer {
   size_t connection_cap() const { return options_.max_connections; }
   // Connections open now (a gauge for tests and logs).
   size_t open_connections() const { return open_.load(); }
+  // Whether the event loop turned within the last `seconds` (it wakes at
+  // least every 100 ms): the watchdog's liveness check.
+  bool Alive(double seconds) const;
 
  private:
   struct Conn;
@@ -125,6 +128,7 @@ class UnixServer {
   std::map<uid_t, size_t> per_uid_;
   uint64_t next_id_ = 1;
   std::atomic<size_t> open_{0};
+  std::atomic<double> last_turn_{0};
 
   // Shared with the handler threads.
   std::mutex mu_;
