@@ -1,9 +1,13 @@
 // spamwall-controld: configuration, then the pieces in order (audit log,
 // dataplane link, controller with the start policy, operator socket, stats
-// sampler, Prometheus), then wait for SIGINT/SIGTERM and take them down in
-// reverse. SIGHUP reopens the audit log (after logrotate's rename).
+// sampler, Prometheus), READY=1 to systemd, then wait for SIGINT/SIGTERM and
+// take them down in reverse. SIGHUP reopens the audit log (after logrotate's
+// rename).
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <cstdio>
 
@@ -14,6 +18,7 @@
 #include "control/controld/metrics_server.h"
 #include "control/controld/state_dir.h"
 #include "control/controld/stats_sampler.h"
+#include "ipc/sd_notify.h"
 #include "ipc/server.h"
 
 using namespace spamwall;
@@ -24,6 +29,28 @@ namespace {
 int Fail(const std::string& what) {
   fprintf(stderr, "spamwall-controld: %s\n", what.c_str());
   return 2;
+}
+
+// Descriptors per listener: half of RLIMIT_NOFILE for ctl.sock, an eighth
+// for /metrics, the rest for files, the dataplane link and the image
+// memfds, so neither listener can starve the other or a push.
+void Budget(proto::UnixServer::Options* ctl, MetricsServer::Options* metrics) {
+  rlimit nofile{};
+  size_t n = 1024;
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY)
+    n = static_cast<size_t>(nofile.rlim_cur);
+  ctl->max_connections = std::clamp<size_t>(n / 2, 16, 4096);
+  metrics->max_connections = std::clamp<size_t>(n / 8, 4, 256);
+}
+
+std::string StatusLine(const Controller& controller, const StatsSampler& sampler,
+                       const proto::UnixServer& server) {
+  StatsSample s = sampler.Last();
+  char rate[32];
+  snprintf(rate, sizeof rate, "%.0f", s.packets_per_s);
+  return "generation " + std::to_string(controller.Counters().generation) + "; dataplane " +
+         (s.up ? std::string("up, ") + rate + " packets/s" : std::string("unreachable")) + "; " +
+         std::to_string(server.open_connections()) + " control connections";
 }
 
 }  // namespace
@@ -55,9 +82,12 @@ int main(int argc, char** argv) {
 
   UniqueFd listening = proto::ListenUnix(cfg.socket, cfg.mode, cfg.socket_group, &error);
   if (!listening.valid()) return Fail(error);
+  proto::UnixServer::Options ctl_options;
+  MetricsServer::Options metrics_options;
+  Budget(&ctl_options, &metrics_options);
   proto::UnixServer server;
   if (!server.Start(
-          std::move(listening), proto::UnixServer::Options{},
+          std::move(listening), ctl_options,
           [&](const proto::Peer& p, std::string* why) { return controller.CheckPeer(p, why); },
           [&](proto::Request& r) { return controller.Handle(r); }, &error)) {
     unlink(cfg.socket.c_str());
@@ -75,7 +105,7 @@ int main(int argc, char** argv) {
                        StatsSample s = sampler.Last();
                        return RenderMetrics(s.stats, s.packets_per_s, controller.Counters());
                      },
-                     &error)) {
+                     metrics_options, &error)) {
     sampler.Stop();
     server.Stop();
     unlink(cfg.socket.c_str());
@@ -87,6 +117,14 @@ int main(int argc, char** argv) {
           cfg.dataplane_socket.c_str(),
           cfg.prometheus.empty() ? "" : (", metrics http://" + cfg.prometheus + "/metrics").c_str());
 
+  // Serving now: systemd may start what waits for controld. The watchdog
+  // is pinged while both listeners' loops turn and the controller answers
+  // (StatusLine takes its counters).
+  sd::Ready(StatusLine(controller, sampler, server));
+  sd::Heartbeat heartbeat;
+  heartbeat.Start([&] { return server.Alive(5) && metrics.Alive(5); },
+                  [&] { return StatusLine(controller, sampler, server); });
+
   int sig = 0;
   for (;;) {
     sigwait(&stop, &sig);
@@ -97,6 +135,8 @@ int main(int argc, char** argv) {
       fprintf(stderr, "spamwall-controld: SIGHUP: %s (still writing the old one)\n", error.c_str());
   }
   fprintf(stderr, "spamwall-controld: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  sd::Stopping(sig == SIGINT ? "SIGINT, stopping" : "SIGTERM, stopping");
+  heartbeat.Stop();
   metrics.Stop();
   sampler.Stop();
   server.Stop();
