@@ -93,7 +93,10 @@ UniqueFd ListenUnix(const std::string& path, mode_t mode, const std::string& gro
     *error = "bind " + path + ": " + Errno();
     return {};
   }
-  if (!group.empty() && chown(path.c_str(), static_cast<uid_t>(-1), gid) != 0) {
+  // A socket bound by a process of that group has it already: no chown, which
+  // the shipped unit's system call filter refuses (~@privileged).
+  if (!group.empty() && stat(path.c_str(), &st) == 0 && st.st_gid != gid &&
+      chown(path.c_str(), static_cast<uid_t>(-1), gid) != 0) {
     *error = "chown " + path + " to group " + group + ": " + Errno();
     return {};
   }
