@@ -68,20 +68,25 @@ int main(int argc, char** argv) {
   sigaddset(&stop, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
-  // Before anything else: a second controld stops here, before it touches
-  // the state or the live socket.
   std::string error;
+  // The state directory's lock, then the socket: a second controld stops
+  // at one of them ("already running (pid N)") before it opens the audit
+  // log or reconciles with the dataplane. Clients that connect meanwhile
+  // wait in the backlog until it serves.
   UniqueFd state_lock;
   if (!LockStateDir(cfg.state_dir, &state_lock, &error)) return Fail(error);
+  UniqueFd listening = proto::ListenUnix(cfg.socket, cfg.mode, cfg.socket_group, &error);
+  if (!listening.valid()) return Fail(error);
+  auto fail_unlinking = [&](const std::string& what) {
+    unlink(cfg.socket.c_str());
+    return Fail(what);
+  };
   AuditLog audit;
-  if (!audit.Open(cfg.audit_log, &error)) return Fail(error);
+  if (!audit.Open(cfg.audit_log, &error)) return fail_unlinking(error);
 
   DataplaneLink link(cfg.dataplane_socket);
   Controller controller(cfg, &link, &audit);
-  if (!controller.Init(&error)) return Fail(error);
-
-  UniqueFd listening = proto::ListenUnix(cfg.socket, cfg.mode, cfg.socket_group, &error);
-  if (!listening.valid()) return Fail(error);
+  if (!controller.Init(&error)) return fail_unlinking(error);
   proto::UnixServer::Options ctl_options;
   MetricsServer::Options metrics_options;
   Budget(&ctl_options, &metrics_options);
