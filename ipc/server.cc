@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -55,7 +56,7 @@ struct UnixServer::Conn {
   bool begun() const { return head_got > 0; }
   void ResetRead() {
     head_got = body_got = 0;
-    body.clear();
+    std::string().swap(body);  // an idle connection keeps no body buffer
     passed.Reset();
   }
 };
@@ -225,9 +226,12 @@ void UnixServer::OnReadable(Conn* c) {
     const bool in_header = c->head_got < kHeaderBytes;
     if (!in_header && c->body_got == c->header.length) break;
     // Exactly what this message still lacks: a descriptor that rides with
-    // the next message's header must not arrive with this one's tail.
+    // the next message's header must not arrive with this one's tail. The
+    // body grows as it arrives: a header that announces 1 MiB costs nothing
+    // until the bytes come (within the request deadline).
+    char chunk[64 * 1024];
     iovec iov = in_header ? iovec{c->head + c->head_got, kHeaderBytes - c->head_got}
-                          : iovec{c->body.data() + c->body_got, c->header.length - c->body_got};
+                          : iovec{chunk, std::min(sizeof chunk, size_t{c->header.length} - c->body_got)};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
     msghdr msg{};
     msg.msg_iov = &iov;
@@ -256,6 +260,7 @@ void UnixServer::OnReadable(Conn* c) {
     }
     if (!c->begun()) c->deadline = Now() + options_.request_timeout_s;
     if (!in_header) {
+      c->body.append(chunk, static_cast<size_t>(r));
       c->body_got += static_cast<size_t>(r);
       continue;
     }
@@ -268,7 +273,7 @@ void UnixServer::OnReadable(Conn* c) {
       QueueReply(c, EncodeMessage(ErrorReply(nullptr, kBadRequest, error)), true);
       return;
     }
-    c->body.assign(c->header.length, '\0');
+    c->body.clear();
   }
   if (c->head_got < kHeaderBytes || c->body_got < c->header.length) return;
   Message m;

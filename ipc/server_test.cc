@@ -194,6 +194,34 @@ TEST_F(ServerTest, ThousandsOfIdleConnectionsCostNoThreadsAndLockNobodyOut) {
   EXPECT_EQ(ThreadCount(), threads);
 }
 
+long RssKiB() {
+  FILE* f = fopen("/proc/self/status", "r");
+  char line[256];
+  long kib = -1;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "VmRSS: %ld kB", &kib) == 1) break;
+  fclose(f);
+  return kib;
+}
+
+TEST_F(ServerTest, AnnouncedBodiesCostNothingUntilTheyArrive) {
+  Start({});  // max_body 1 MiB
+  const long before = RssKiB();
+  std::vector<UniqueFd> announced;
+  std::string header = Frame({{"cmd", "echo"}}).substr(0, kHeaderBytes);
+  const uint32_t length = kDefaultMaxBody;
+  std::memcpy(header.data() + 8, &length, 4);  // little-endian host
+  for (int i = 0; i < 300; i++) {
+    announced.push_back(Raw());
+    ASSERT_EQ(send(announced.back().get(), header.data(), header.size(), 0), 16);
+  }
+  for (int i = 0; i < 100 && server_.open_connections() < 300; i++) usleep(20000);
+  usleep(200000);  // the headers read
+  // 300 buffers of 1 MiB would be 300 MiB.
+  EXPECT_LT(RssKiB() - before, 64 * 1024) << "kB more resident";
+  EXPECT_EQ(Echo(), "");
+}
+
 TEST_F(ServerTest, OneUserCannotTakeTheSlotsOfRootOrOthers) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to act as another user";
   UnixServer::Options o;
