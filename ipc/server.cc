@@ -24,6 +24,14 @@ double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// "truncated request: 7 of 100 body bytes (WHY)", as ReadMessage says it.
+std::string Truncated(size_t head_got, size_t body_got, uint32_t length, const std::string& why) {
+  const bool in_header = head_got < kHeaderBytes;
+  return "truncated request: " + std::to_string(in_header ? head_got : body_got) + " of " +
+         std::to_string(in_header ? kHeaderBytes : length) + (in_header ? " header" : " body") +
+         " bytes (" + why + ")";
+}
+
 std::string Seconds(double s) {
   char buf[32];
   snprintf(buf, sizeof buf, "%g", s);
@@ -254,7 +262,14 @@ void UnixServer::OnReadable(Conn* c) {
         }
       }
     }
-    if (r <= 0) {  // hung up (mid-request too: nobody is left to answer) or failed
+    if (r == 0 && c->begun()) {  // a half-closed peer may still read why
+      QueueReply(c, EncodeMessage(ErrorReply(nullptr, kBadRequest,
+                                             Truncated(c->head_got, c->body_got, c->header.length,
+                                                       "the peer closed the connection"))),
+                 true);
+      return;
+    }
+    if (r <= 0) {  // hung up between requests, or failed
       Close(c->id);
       return;
     }
@@ -383,13 +398,8 @@ void UnixServer::Sweep() {
   for (uint64_t id : late) {
     Conn* c = conns_.at(id).get();
     if (c->state == Conn::State::kReading && c->begun()) {
-      const bool in_header = c->head_got < kHeaderBytes;
-      const std::string error =
-          "truncated request: " + std::to_string(in_header ? c->head_got : c->body_got) + " of " +
-          std::to_string(in_header ? kHeaderBytes : c->header.length) +
-          (in_header ? " header" : " body") + " bytes (not whole within " +
-          Seconds(options_.request_timeout_s) + " s)";
-      QueueReply(c, EncodeMessage(ErrorReply(nullptr, kBadRequest, error)), true);
+      const std::string why = "not whole within " + Seconds(options_.request_timeout_s) + " s";
+      QueueReply(c, EncodeMessage(ErrorReply(nullptr, kBadRequest, Truncated(c->head_got, c->body_got, c->header.length, why))), true);
     } else {
       Close(id);  // idle, or a reply not taken in time
     }
