@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -79,6 +80,15 @@ UniqueFd ListenUnix(const std::string& path, mode_t mode, const std::string& gro
     if (!SocketIsStale(addr, path, error)) return {};
     unlink(path.c_str());  // a socket left by a process that is gone
   }
+  // Bound, given its group and mode and listening under a temporary name
+  // first, then renamed into place: the path never names a socket that
+  // refuses connections (a client, or another instance's stale check, would
+  // take it for a dead one). A path too long for the suffix binds directly.
+  const std::string staged = path + "." + std::to_string(getpid());
+  sockaddr_un staged_addr;
+  std::string too_long;
+  const bool stage = MakeAddress(staged, &staged_addr, &too_long);
+  const std::string& at = stage ? staged : path;
   UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) {
     *error = "socket: " + Errno();
@@ -86,28 +96,28 @@ UniqueFd ListenUnix(const std::string& path, mode_t mode, const std::string& gro
   }
   // Nobody may connect before mode and group are right: bind with a umask
   // that leaves only the owner, then open up to `mode`.
+  unlink(staged.c_str());  // left by a crashed start with this pid
   mode_t old = umask(0177);
-  int rc = bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  int rc = bind(fd.get(), reinterpret_cast<const sockaddr*>(stage ? &staged_addr : &addr),
+                sizeof addr);
   umask(old);
   if (rc != 0) {
-    *error = "bind " + path + ": " + Errno();
+    *error = "bind " + at + ": " + Errno();
     return {};
   }
+  auto fail = [&](const std::string& what) {
+    *error = what + ": " + Errno();
+    unlink(at.c_str());
+    return UniqueFd();
+  };
   // A socket bound by a process of that group has it already: no chown, which
   // the shipped unit's system call filter refuses (~@privileged).
-  if (!group.empty() && stat(path.c_str(), &st) == 0 && st.st_gid != gid &&
-      chown(path.c_str(), static_cast<uid_t>(-1), gid) != 0) {
-    *error = "chown " + path + " to group " + group + ": " + Errno();
-    return {};
-  }
-  if (chmod(path.c_str(), mode) != 0) {
-    *error = "chmod " + path + ": " + Errno();
-    return {};
-  }
-  if (listen(fd.get(), 64) != 0) {
-    *error = "listen " + path + ": " + Errno();
-    return {};
-  }
+  if (!group.empty() && stat(at.c_str(), &st) == 0 && st.st_gid != gid &&
+      chown(at.c_str(), static_cast<uid_t>(-1), gid) != 0)
+    return fail("chown " + at + " to group " + group);
+  if (chmod(at.c_str(), mode) != 0) return fail("chmod " + at);
+  if (listen(fd.get(), 512) != 0) return fail("listen " + at);
+  if (stage && rename(staged.c_str(), path.c_str()) != 0) return fail("rename to " + path);
   return fd;
 }
 
