@@ -1,0 +1,37 @@
+#include "dataplane/signatures/database.h"
+
+#include <hs/hs.h>
+
+namespace spamwall::signatures {
+
+Database::~Database() {
+  hs_free_database(raw_);
+  hs_free_database(body_);
+}
+
+std::unique_ptr<Database> DatabaseBuilder::Assemble(std::vector<Signature> sigs,
+                                                    std::vector<Plan> plans,
+                                                    const CompileOptions& options,
+                                                    hs_database* raw, hs_database* body,
+                                                    std::string& error) {
+  std::unique_ptr<Database> db(new Database());
+  db->raw_ = raw;
+  db->body_ = body;
+  db->options_ = options;
+  db->confirm_.resize(sigs.size());
+  for (size_t i = 0; i < sigs.size(); ++i) {
+    if (plans[i] != Plan::kPrefilter) continue;
+    ++db->prefilter_count_;
+    std::string why;
+    db->confirm_[i] = Pcre2Regex::Compile(sigs[i], why);
+    if (db->confirm_[i] == nullptr) {
+      error = sigs[i].id + ": PCRE2 refuses its confirmation: " + why;
+      return nullptr;
+    }
+  }
+  db->sigs_ = std::move(sigs);
+  db->plans_ = std::move(plans);
+  return db;
+}
+
+}  // namespace spamwall::signatures

@@ -1,0 +1,71 @@
+// A compiled signature set: Hyperscan streaming databases (one for the raw
+// scope, one for the body scope) and, for each pattern Hyperscan takes only
+// as a prefilter, its PCRE2 confirmation. Immutable once built; shared by
+// every scanning thread (each with its own Scratch).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataplane/signatures/pcre2_regex.h"
+#include "dataplane/signatures/signature.h"
+
+struct hs_database;
+
+namespace spamwall::signatures {
+
+// How a signature is matched.
+enum class Plan : uint8_t {
+  kExact = 0,      // Hyperscan alone
+  kPrefilter = 1,  // Hyperscan HS_FLAG_PREFILTER, then PCRE2 over the scope's bytes
+};
+
+struct CompileOptions {
+  MatchLimits limits;
+  // Bytes of each message kept for confirmations; a longer message's
+  // candidates are confirmed over its first bytes and counted (truncated).
+  uint32_t max_message_bytes = 16u << 20;
+};
+
+class Database {
+ public:
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  const std::vector<Signature>& signatures() const { return sigs_; }
+  Plan plan(uint32_t index) const { return plans_[index]; }
+  const Pcre2Regex* confirmation(uint32_t index) const { return confirm_[index].get(); }
+  const CompileOptions& options() const { return options_; }
+  bool needs_confirmation() const { return prefilter_count_ > 0; }
+  size_t exact_count() const { return sigs_.size() - prefilter_count_; }
+  size_t prefilter_count() const { return prefilter_count_; }
+  // Null when no signature has that scope.
+  const hs_database* raw_db() const { return raw_; }
+  const hs_database* body_db() const { return body_; }
+
+ private:
+  friend class DatabaseBuilder;
+  Database() = default;
+  std::vector<Signature> sigs_;
+  std::vector<Plan> plans_;
+  std::vector<std::unique_ptr<Pcre2Regex>> confirm_;
+  size_t prefilter_count_ = 0;
+  CompileOptions options_;
+  hs_database* raw_ = nullptr;
+  hs_database* body_ = nullptr;
+};
+
+// Builds a Database from parts (the compiler, the deserializer).
+class DatabaseBuilder {
+ public:
+  // Takes ownership of the Hyperscan databases; compiles the confirmations
+  // of kPrefilter signatures. Null and `error` set on failure.
+  static std::unique_ptr<Database> Assemble(std::vector<Signature> sigs, std::vector<Plan> plans,
+                                            const CompileOptions& options, hs_database* raw,
+                                            hs_database* body, std::string& error);
+};
+
+}  // namespace spamwall::signatures

@@ -1,0 +1,146 @@
+#include "dataplane/signatures/scanner.h"
+
+#include <hs/hs.h>
+
+#include <algorithm>
+#include <new>
+#include <stdexcept>
+
+namespace spamwall::signatures {
+namespace {
+
+constexpr uint8_t kCandidate = 1;
+constexpr uint8_t kHit = 2;
+constexpr uint8_t kInBody = 3;
+
+int OnHsMatch(unsigned id, unsigned long long, unsigned long long, unsigned, void* ctx) {
+  static_cast<MessageStream*>(ctx)->OnMatch(id);
+  return 0;
+}
+
+void Check(hs_error_t rc, const char* what) {
+  if (rc == HS_SUCCESS) return;
+  if (rc == HS_NOMEM) throw std::bad_alloc();
+  throw std::runtime_error(std::string(what) + " failed: hyperscan error " + std::to_string(rc));
+}
+
+}  // namespace
+
+Scratch::Scratch(const Database& db) { Grow(db); }
+
+Scratch::~Scratch() { hs_free_scratch(hs_); }
+
+void Scratch::Grow(const Database& db) {
+  if (db.raw_db() != nullptr) Check(hs_alloc_scratch(db.raw_db(), &hs_), "hs_alloc_scratch");
+  if (db.body_db() != nullptr) Check(hs_alloc_scratch(db.body_db(), &hs_), "hs_alloc_scratch");
+}
+
+MessageStream::MessageStream(const Database& db) : db_(db), state_(db.signatures().size(), 0) {
+  if (db.raw_db() != nullptr) Check(hs_open_stream(db.raw_db(), 0, &raw_), "hs_open_stream");
+  if (db.body_db() != nullptr) Check(hs_open_stream(db.body_db(), 0, &body_), "hs_open_stream");
+  touched_.reserve(64);
+}
+
+MessageStream::~MessageStream() {
+  // Closing without a scratch reports nothing.
+  if (raw_ != nullptr) hs_close_stream(raw_, nullptr, nullptr, nullptr);
+  if (body_ != nullptr) hs_close_stream(body_, nullptr, nullptr, nullptr);
+}
+
+void MessageStream::OnMatch(unsigned id) {
+  uint8_t& s = state_[id];
+  if (s == 0) touched_.push_back(id);
+  if (db_.plan(id) == Plan::kExact) {
+    s = kHit;
+  } else if (s == 0) {
+    s = kCandidate;
+  }
+}
+
+void MessageStream::FeedBody(std::string_view bytes, Scratch& scratch) {
+  if (body_ == nullptr || bytes.empty()) return;
+  Check(hs_scan_stream(body_, bytes.data(), static_cast<unsigned>(bytes.size()), 0, scratch.hs(),
+                       OnHsMatch, this),
+        "hs_scan_stream");
+}
+
+void MessageStream::Feed(std::string_view chunk, Scratch& scratch) {
+  if (chunk.empty()) return;
+  uint64_t start = bytes_;
+  bytes_ += chunk.size();
+  if (db_.needs_confirmation()) {
+    size_t room = db_.options().max_message_bytes - std::min<size_t>(buffer_.size(),
+                                                                    db_.options().max_message_bytes);
+    buffer_.append(chunk.data(), std::min(room, chunk.size()));
+  }
+  if (raw_ != nullptr) {
+    Check(hs_scan_stream(raw_, chunk.data(), static_cast<unsigned>(chunk.size()), 0, scratch.hs(),
+                         OnHsMatch, this),
+          "hs_scan_stream");
+  }
+  if (header_state_ == kInBody) {
+    FeedBody(chunk, scratch);
+    return;
+  }
+  // The header block ends at the first "\n\n" or "\n\r\n".
+  for (size_t i = 0; i < chunk.size(); ++i) {
+    char c = chunk[i];
+    if (c == '\n' && header_state_ != 0) {
+      header_state_ = kInBody;
+      body_offset_ = start + i + 1;
+      FeedBody(chunk.substr(i + 1), scratch);
+      return;
+    }
+    if (c == '\n') {
+      header_state_ = 1;
+    } else if (c == '\r' && header_state_ == 1) {
+      header_state_ = 2;
+    } else {
+      header_state_ = 0;
+    }
+  }
+}
+
+void MessageStream::Finish(Scratch& scratch, ScanResult& out) {
+  out.clear();
+  out.bytes = bytes_;
+  if (raw_ != nullptr) Check(hs_reset_stream(raw_, 0, scratch.hs(), OnHsMatch, this), "hs_reset_stream");
+  if (body_ != nullptr) {
+    Check(hs_reset_stream(body_, 0, scratch.hs(), OnHsMatch, this), "hs_reset_stream");
+  }
+  std::sort(touched_.begin(), touched_.end());
+  bool truncated = bytes_ > buffer_.size();
+  for (uint32_t id : touched_) {
+    uint8_t s = state_[id];
+    state_[id] = 0;
+    if (s == kCandidate) {
+      const Signature& sig = db_.signatures()[id];
+      std::string_view subject = buffer_;
+      if (sig.scope == Scope::kBody) {
+        subject = header_state_ == kInBody && body_offset_ <= buffer_.size()
+                      ? subject.substr(body_offset_)
+                      : std::string_view();
+      }
+      ++out.confirmations;
+      if (truncated) out.truncated = true;
+      MatchOutcome m = db_.confirmation(id)->Search(subject, scratch.pcre2());
+      if (m == MatchOutcome::kLimit) out.limit_hits.push_back(id);
+      if (m != MatchOutcome::kMatch) continue;
+    }
+    const Signature& sig = db_.signatures()[id];
+    out.hits.push_back(Hit{id, sig.id, sig.cls, sig.score});
+  }
+  touched_.clear();
+  buffer_.clear();
+  header_state_ = 0;
+  body_offset_ = 0;
+  bytes_ = 0;
+}
+
+void ScanMessage(const Database&, Scratch& scratch, MessageStream& stream,
+                 std::string_view message, ScanResult& out) {
+  stream.Feed(message, scratch);
+  stream.Finish(scratch, out);
+}
+
+}  // namespace spamwall::signatures

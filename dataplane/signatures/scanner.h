@@ -1,0 +1,87 @@
+// Scanning messages against a Database, one message as a stream of chunks
+// (a signature spanning two chunks matches).
+//
+// For a sampler lcore: one Scratch per thread (grown with Grow() before a new
+// Database is published to it), one MessageStream per message in flight
+// (its Hyperscan stream state, reused message after message). Feed() does
+// not allocate once the confirmation buffer has reached its working size.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dataplane/signatures/database.h"
+#include "dataplane/signatures/pcre2_regex.h"
+
+struct hs_scratch;
+struct hs_stream;
+
+namespace spamwall::signatures {
+
+class Scratch {
+ public:
+  explicit Scratch(const Database& db);
+  ~Scratch();
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  // Makes this scratch big enough for `db` too (hs_alloc_scratch grows it).
+  void Grow(const Database& db);
+  hs_scratch* hs() { return hs_; }
+  Pcre2Scratch& pcre2() { return pcre2_; }
+
+ private:
+  hs_scratch* hs_ = nullptr;
+  Pcre2Scratch pcre2_;
+};
+
+struct ScanResult {
+  std::vector<Hit> hits;            // in signature order
+  std::vector<uint32_t> limit_hits; // signatures whose confirmation hit a PCRE2 limit
+  uint64_t bytes = 0;
+  uint32_t confirmations = 0;       // PCRE2 runs
+  bool truncated = false;           // confirmations saw only max_message_bytes
+  void clear() {
+    hits.clear();
+    limit_hits.clear();
+    bytes = 0;
+    confirmations = 0;
+    truncated = false;
+  }
+};
+
+class MessageStream {
+ public:
+  explicit MessageStream(const Database& db);
+  ~MessageStream();
+  MessageStream(const MessageStream&) = delete;
+  MessageStream& operator=(const MessageStream&) = delete;
+
+  void Feed(std::string_view chunk, Scratch& scratch);
+  // Ends the message: end-of-data matches, confirmations, `out` filled;
+  // the stream is ready for the next message.
+  void Finish(Scratch& scratch, ScanResult& out);
+
+  // Called by the match callback.
+  void OnMatch(unsigned id);
+
+ private:
+  void FeedBody(std::string_view bytes, Scratch& scratch);
+
+  const Database& db_;
+  hs_stream* raw_ = nullptr;
+  hs_stream* body_ = nullptr;
+  uint8_t header_state_ = 0;  // 0, 1 after "\n", 2 after "\n\r", 3 in the body
+  std::string buffer_;        // the message, for confirmations
+  size_t body_offset_ = 0;
+  uint64_t bytes_ = 0;
+  std::vector<uint8_t> state_;     // per signature: 0, kCandidate, kHit
+  std::vector<uint32_t> touched_;  // signatures with a state
+};
+
+// Convenience: scans a whole message in one chunk.
+void ScanMessage(const Database& db, Scratch& scratch, MessageStream& stream,
+                 std::string_view message, ScanResult& out);
+
+}  // namespace spamwall::signatures
