@@ -1,0 +1,267 @@
+// spamwall-sigscan: the signature engine offline (docs/signatures.md).
+//
+//   spamwall-sigscan [-j] [--pcre2-only] [--chunk N] [--suffix S] SIGFILE... -- MESSAGE-FILE-OR-DIR...
+//   spamwall-sigscan --bench [--compare] [--top N] [--min-seconds S] SIGFILE... -- DIR...
+//   spamwall-sigscan --list SIGFILE...
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "dataplane/signatures/compiler.h"
+#include "dataplane/signatures/reference.h"
+#include "dataplane/signatures/scanner.h"
+#include "dataplane/signatures/signature_file.h"
+#include "tools/signatures/message_files.h"
+
+namespace sw = spamwall::signatures;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Args {
+  bool json = false, pcre2_only = false, bench = false, compare = false, list = false;
+  size_t chunk = 0;  // 0: whole message at once
+  size_t top = 0;
+  double min_seconds = 1.0;
+  std::string suffix;  // under folders, only files whose names end so
+  std::vector<std::string> sig_files, messages;
+};
+
+int Usage() {
+  std::fprintf(stderr,
+               "usage: spamwall-sigscan [-j] [--pcre2-only] [--chunk N] [--suffix .txt] SIGFILE... -- "
+               "MESSAGE-FILE-OR-DIR...\n"
+               "       spamwall-sigscan --bench [--compare] [--top N] [--min-seconds S] "
+               "SIGFILE... -- MESSAGE-FILE-OR-DIR...\n"
+               "       spamwall-sigscan --list SIGFILE...\n");
+  return 2;
+}
+
+bool ParseArgs(int argc, char** argv, Args& a) {
+  bool after = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string s = argv[i];
+    if (after) {
+      a.messages.push_back(s);
+    } else if (s == "--") {
+      after = true;
+    } else if (s == "-j" || s == "--json") {
+      a.json = true;
+    } else if (s == "--pcre2-only") {
+      a.pcre2_only = true;
+    } else if (s == "--bench") {
+      a.bench = true;
+    } else if (s == "--compare") {
+      a.compare = true;
+    } else if (s == "--list") {
+      a.list = true;
+    } else if (s == "--suffix" && i + 1 < argc) {
+      a.suffix = argv[++i];
+    } else if ((s == "--chunk" || s == "--top" || s == "--min-seconds") && i + 1 < argc) {
+      char* end = nullptr;
+      double v = std::strtod(argv[++i], &end);
+      if (*end != '\0' || v < 0) return false;
+      if (s == "--chunk") a.chunk = static_cast<size_t>(v);
+      if (s == "--top") a.top = static_cast<size_t>(v);
+      if (s == "--min-seconds") a.min_seconds = v;
+    } else if (!s.empty() && s[0] == '-') {
+      return false;
+    } else {
+      a.sig_files.push_back(s);
+    }
+  }
+  if (a.sig_files.empty()) return false;
+  return a.list || !a.messages.empty();
+}
+
+// The engine's hit indices for one message.
+void EngineScan(const sw::Database& db, sw::Scratch& scratch, sw::MessageStream& stream,
+                const std::string& msg, size_t chunk, sw::ScanResult& r) {
+  if (chunk == 0) chunk = msg.size() + 1;
+  for (size_t i = 0; i < msg.size(); i += chunk) {
+    stream.Feed(std::string_view(msg).substr(i, chunk), scratch);
+  }
+  stream.Finish(scratch, r);
+}
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+uint64_t TotalBytes(const std::vector<sw::MessageFile>& msgs) {
+  uint64_t n = 0;
+  for (const auto& m : msgs) n += m.bytes.size();
+  return n;
+}
+
+void PrintHits(const Args& a, const std::string& path, const std::vector<sw::Signature>& sigs,
+               const std::vector<uint32_t>& hits, const std::vector<uint32_t>& limits) {
+  if (a.json) {
+    nlohmann::ordered_json j;
+    j["message"] = path;
+    j["hits"] = nlohmann::json::array();
+    for (uint32_t h : hits) j["hits"].push_back(sigs[h].id);
+    if (!limits.empty()) {
+      for (uint32_t h : limits) j["limits"].push_back(sigs[h].id);
+    }
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return;
+  }
+  std::cout << path << ":";
+  for (uint32_t h : hits) std::cout << " " << sigs[h].id;
+  if (hits.empty()) std::cout << " -";
+  for (uint32_t h : limits) std::cout << " limit:" << sigs[h].id;
+  std::cout << "\n";
+}
+
+// Engine MB/s over every message, repeated until min_seconds have passed.
+double BenchEngine(const sw::Database& db, const std::vector<sw::MessageFile>& msgs,
+                   const Args& a, uint64_t& mismatches_out, sw::ReferenceMatcher* ref) {
+  sw::Scratch scratch(db);
+  sw::MessageStream stream(db);
+  sw::ScanResult r;
+  uint64_t bytes = 0;
+  auto start = Clock::now();
+  do {
+    for (const auto& m : msgs) {
+      EngineScan(db, scratch, stream, m.bytes, a.chunk, r);
+      bytes += m.bytes.size();
+    }
+  } while (Seconds(start) < a.min_seconds);
+  double mbps = bytes / Seconds(start) / 1e6;
+  if (ref != nullptr) {
+    std::vector<uint32_t> want, limits;
+    for (const auto& m : msgs) {
+      EngineScan(db, scratch, stream, m.bytes, a.chunk, r);
+      ref->Match(m.bytes, want, limits);
+      std::vector<uint32_t> got;
+      for (const auto& h : r.hits) got.push_back(h.index);
+      if (got != want) ++mismatches_out;
+    }
+  }
+  return mbps;
+}
+
+double BenchReference(sw::ReferenceMatcher& ref, const std::vector<sw::MessageFile>& msgs,
+                      const Args& a) {
+  std::vector<uint32_t> hits, limits;
+  uint64_t bytes = 0;
+  auto start = Clock::now();
+  do {
+    for (const auto& m : msgs) {
+      ref.Match(m.bytes, hits, limits);
+      bytes += m.bytes.size();
+    }
+  } while (Seconds(start) < a.min_seconds);
+  return bytes / Seconds(start) / 1e6;
+}
+
+// Each signature's PCRE2 time over every message, the slowest first.
+void PrintTop(sw::ReferenceMatcher& ref, const sw::Database* db,
+              const std::vector<sw::MessageFile>& msgs, size_t top) {
+  std::vector<std::pair<double, uint32_t>> cost;
+  for (uint32_t i = 0; i < ref.signatures().size(); ++i) {
+    auto start = Clock::now();
+    for (const auto& m : msgs) ref.MatchOne(i, m.bytes);
+    cost.emplace_back(Seconds(start), i);
+  }
+  std::sort(cost.rbegin(), cost.rend());
+  double total = 0;
+  for (auto& c : cost) total += c.first;
+  std::printf("PCRE2 alone, rule by rule: %.2f s in all; the slowest:\n", total);
+  for (size_t k = 0; k < std::min(top, cost.size()); ++k) {
+    uint32_t i = cost[k].second;
+    const char* plan = db == nullptr ? "" : db->plan(i) == sw::Plan::kExact ? "exact" : "prefilter";
+    std::printf("  %8.3f s  %-9s %s\n", cost[k].first, plan, ref.signatures()[i].id.c_str());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  if (!ParseArgs(argc, argv, a)) return Usage();
+  sw::ParseResult parsed = sw::ParseSignatureFiles(a.sig_files);
+  if (!parsed.ok()) {
+    for (const auto& e : parsed.errors) std::fprintf(stderr, "%s\n", e.c_str());
+    return 1;
+  }
+  if (a.list) {
+    for (const auto& s : parsed.signatures) std::printf("%s\n", s.id.c_str());
+    return 0;
+  }
+  std::unique_ptr<sw::Database> db;
+  std::unique_ptr<sw::ReferenceMatcher> ref;
+  std::string error;
+  if (!a.pcre2_only) {
+    auto start = Clock::now();
+    sw::CompileResult c = sw::Compile(parsed.signatures);
+    if (!c.ok()) {
+      for (const auto& e : c.errors) std::fprintf(stderr, "refused: %s\n", e.c_str());
+      return 1;
+    }
+    db = std::move(c.db);
+    std::fprintf(stderr, "compiled %zu signatures in %.2f s: %zu exact, %zu prefilter + PCRE2\n",
+                 db->signatures().size(), Seconds(start), db->exact_count(),
+                 db->prefilter_count());
+  }
+  if (a.pcre2_only || a.compare || a.top > 0) {
+    ref = sw::ReferenceMatcher::Create(parsed.signatures, sw::MatchLimits{}, error);
+    if (!ref) {
+      std::fprintf(stderr, "PCRE2 refuses %s\n", error.c_str());
+      return 1;
+    }
+  }
+  std::vector<sw::MessageFile> msgs;
+  if (!sw::LoadMessages(a.messages, a.suffix, msgs, error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 1;
+  }
+  if (a.bench) {
+    double mb = TotalBytes(msgs) / 1e6;
+    std::printf("%zu messages, %.1f MB, %zu signatures\n", msgs.size(), mb,
+                parsed.signatures.size());
+    double engine = 0, pcre = 0;
+    uint64_t mismatches = 0;
+    if (db) {
+      engine = BenchEngine(*db, msgs, a, mismatches, a.compare ? ref.get() : nullptr);
+      std::printf("engine      %9.2f MB/s  (%.2f Gbit/s)\n", engine, engine * 8 / 1000);
+    }
+    if (ref && (a.pcre2_only || a.compare)) {
+      pcre = BenchReference(*ref, msgs, a);
+      std::printf("pcre2 alone %9.2f MB/s\n", pcre);
+    }
+    if (db && a.compare) {
+      std::printf("ratio       %9.1fx\n", engine / pcre);
+      std::printf("messages whose hits differ from PCRE2 alone: %llu\n",
+                  static_cast<unsigned long long>(mismatches));
+    }
+    if (a.top > 0) PrintTop(*ref, db.get(), msgs, a.top);
+    return mismatches == 0 ? 0 : 1;
+  }
+  const auto& sigs = parsed.signatures;
+  if (db) {
+    sw::Scratch scratch(*db);
+    sw::MessageStream stream(*db);
+    sw::ScanResult r;
+    std::vector<uint32_t> hits;
+    for (const auto& m : msgs) {
+      EngineScan(*db, scratch, stream, m.bytes, a.chunk, r);
+      hits.clear();
+      for (const auto& h : r.hits) hits.push_back(h.index);
+      PrintHits(a, m.path, sigs, hits, r.limit_hits);
+    }
+  } else {
+    std::vector<uint32_t> hits, limits;
+    for (const auto& m : msgs) {
+      ref->Match(m.bytes, hits, limits);
+      PrintHits(a, m.path, sigs, hits, limits);
+    }
+  }
+  return 0;
+}
