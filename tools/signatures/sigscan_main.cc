@@ -25,6 +25,7 @@ namespace {
 
 struct Args {
   bool json = false, pcre2_only = false, bench = false, compare = false, list = false;
+  bool explain = false;
   size_t chunk = 0;  // 0: whole message at once
   size_t top = 0;
   double min_seconds = 1.0;
@@ -38,7 +39,8 @@ int Usage() {
                "MESSAGE-FILE-OR-DIR...\n"
                "       spamwall-sigscan --bench [--compare] [--top N] [--min-seconds S] "
                "SIGFILE... -- MESSAGE-FILE-OR-DIR...\n"
-               "       spamwall-sigscan --list SIGFILE...\n");
+               "       spamwall-sigscan --list SIGFILE...\n"
+               "       spamwall-sigscan --explain SIGFILE...   (each id, its plan, seconds to plan)\n");
   return 2;
 }
 
@@ -60,6 +62,8 @@ bool ParseArgs(int argc, char** argv, Args& a) {
       a.compare = true;
     } else if (s == "--list") {
       a.list = true;
+    } else if (s == "--explain") {
+      a.explain = true;
     } else if (s == "--suffix" && i + 1 < argc) {
       a.suffix = argv[++i];
     } else if ((s == "--chunk" || s == "--top" || s == "--min-seconds") && i + 1 < argc) {
@@ -76,7 +80,7 @@ bool ParseArgs(int argc, char** argv, Args& a) {
     }
   }
   if (a.sig_files.empty()) return false;
-  return a.list || !a.messages.empty();
+  return a.list || a.explain || !a.messages.empty();
 }
 
 // The engine's hit indices for one message.
@@ -193,6 +197,16 @@ int main(int argc, char** argv) {
   }
   if (a.list) {
     for (const auto& s : parsed.signatures) std::printf("%s\n", s.id.c_str());
+    return 0;
+  }
+  if (a.explain) {
+    for (const auto& s : parsed.signatures) {
+      auto start = Clock::now();
+      sw::PlanResult p = sw::PlanSignature(s);
+      std::printf("%s %s %.3f\n", s.id.c_str(),
+                  !p.ok ? "refused" : p.plan == sw::Plan::kExact ? "exact" : "prefilter",
+                  Seconds(start));
+    }
     return 0;
   }
   std::unique_ptr<sw::Database> db;
