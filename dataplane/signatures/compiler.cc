@@ -58,16 +58,27 @@ hs_database_t* CompileScope(const ScopeSet& set, int& bad, std::string& why) {
 PlanResult PlanSignature(const Signature& sig) {
   PlanResult result;
   std::string source = RegexSource(sig);
+  if (sig.kind == PatternKind::kRegex) result.gate = ExtractLiteralGate(sig);
+  std::string pcre_error;
+  auto pcre = Pcre2Regex::Compile(sig, pcre_error);
+  if (result.gate.ok() && pcre != nullptr && source.size() > kGateSourceBytes) {
+    result.ok = true;
+    result.plan = Plan::kGate;
+    return result;
+  }
   std::string exact_why = TryHyperscan(source, HsFlags(sig, Plan::kExact));
   if (exact_why.empty()) {
     result.ok = true;
     result.plan = Plan::kExact;
     return result;
   }
-  std::string pcre_error;
-  auto pcre = Pcre2Regex::Compile(sig, pcre_error);
   if (pcre == nullptr) {
     result.why = "Hyperscan: " + exact_why + "; PCRE2: " + pcre_error;
+    return result;
+  }
+  if (result.gate.ok()) {
+    result.ok = true;
+    result.plan = Plan::kGate;
     return result;
   }
   std::string prefilter_why = TryHyperscan(source, HsFlags(sig, Plan::kPrefilter));
@@ -83,28 +94,54 @@ PlanResult PlanSignature(const Signature& sig) {
 CompileResult Compile(std::vector<Signature> sigs, const CompileOptions& options) {
   CompileResult result;
   std::vector<Plan> plans(sigs.size(), Plan::kExact);
+  std::vector<LiteralGate> gates(sigs.size());
   for (size_t i = 0; i < sigs.size(); ++i) {
     PlanResult p = PlanSignature(sigs[i]);
     if (!p.ok) {
       result.errors.push_back(sigs[i].id + " (" + sigs[i].origin + "): " + p.why);
     }
     plans[i] = p.plan;
+    gates[i] = std::move(p.gate);
   }
   if (!result.errors.empty()) return result;
+  // Gate factors get the ids after the signatures'.
+  std::vector<GateFactor> factors;
+  std::vector<std::pair<uint32_t, const std::vector<std::string>*>> factor_literals;
+  for (size_t i = 0; i < sigs.size(); ++i) {
+    if (plans[i] != Plan::kGate) continue;
+    for (size_t k = 0; k < gates[i].factors.size(); ++k) {
+      factors.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(k)});
+      factor_literals.emplace_back(static_cast<uint32_t>(i), &gates[i].factors[k]);
+    }
+  }
 
   // Alone each compiles; together Hyperscan may still blame one (a limit):
   // it falls back to a prefilter, then is refused.
   for (;;) {
     ScopeSet raw, body;
     for (size_t i = 0; i < sigs.size(); ++i) {
+      if (plans[i] == Plan::kGate) continue;
       ScopeSet& set = sigs[i].scope == Scope::kBody ? body : raw;
       set.sources.push_back(RegexSource(sigs[i]));
       set.flags.push_back(HsFlags(sigs[i], plans[i]));
       set.ids.push_back(static_cast<unsigned>(i));
     }
+    for (size_t f = 0; f < factor_literals.size(); ++f) {
+      uint32_t sig = factor_literals[f].first;
+      ScopeSet& set = sigs[sig].scope == Scope::kBody ? body : raw;
+      for (const std::string& lit : *factor_literals[f].second) {
+        Signature l;
+        l.kind = PatternKind::kLiteral;
+        l.pattern = lit;
+        set.sources.push_back(RegexSource(l));
+        set.flags.push_back(HS_FLAG_SINGLEMATCH | HS_FLAG_CASELESS);
+        set.ids.push_back(static_cast<unsigned>(sigs.size() + f));
+      }
+    }
     int bad = -1;
     std::string why;
     hs_database_t* raw_db = CompileScope(raw, bad, why);
+    if (bad >= static_cast<int>(sigs.size())) bad = static_cast<int>(factors[bad - sigs.size()].sig);
     if (raw_db == nullptr && !raw.sources.empty()) {
       if (bad >= 0 && plans[bad] == Plan::kExact) {
         plans[bad] = Plan::kPrefilter;
@@ -115,6 +152,7 @@ CompileResult Compile(std::vector<Signature> sigs, const CompileOptions& options
       return result;
     }
     hs_database_t* body_db = CompileScope(body, bad, why);
+    if (bad >= static_cast<int>(sigs.size())) bad = static_cast<int>(factors[bad - sigs.size()].sig);
     if (body_db == nullptr && !body.sources.empty()) {
       hs_free_database(raw_db);
       if (bad >= 0 && plans[bad] == Plan::kExact) {
@@ -126,8 +164,8 @@ CompileResult Compile(std::vector<Signature> sigs, const CompileOptions& options
       return result;
     }
     std::string error;
-    result.db = DatabaseBuilder::Assemble(std::move(sigs), std::move(plans), options, raw_db,
-                                          body_db, error);
+    result.db = DatabaseBuilder::Assemble(std::move(sigs), std::move(plans), std::move(factors),
+                                          options, raw_db, body_db, error);
     if (!result.db) result.errors.push_back(error);
     return result;
   }

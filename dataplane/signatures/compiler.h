@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dataplane/signatures/database.h"
+#include "dataplane/signatures/literal_gate.h"
 #include "dataplane/signatures/signature.h"
 
 namespace spamwall::signatures {
@@ -14,10 +15,17 @@ namespace spamwall::signatures {
 struct PlanResult {
   bool ok = false;
   Plan plan = Plan::kExact;
-  std::string why;  // when refused: Hyperscan's and PCRE2's reasons
+  LiteralGate gate;  // for kGate
+  std::string why;   // when refused: Hyperscan's and PCRE2's reasons
 };
 
-// How one signature would be compiled, or why neither engine takes it.
+// How one signature would be compiled, or why neither engine takes it:
+//   a literal: exact;
+//   a regex longer than kGateSourceBytes with a literal gate: gated (big
+//     patterns are where Hyperscan's automata and compile time grow);
+//   else exact when Hyperscan takes it, gated when it has a gate,
+//   prefiltered when Hyperscan takes it as a prefilter; else refused.
+inline constexpr size_t kGateSourceBytes = 160;
 PlanResult PlanSignature(const Signature& sig);
 
 struct CompileResult {

@@ -11,6 +11,7 @@ Database::~Database() {
 
 std::unique_ptr<Database> DatabaseBuilder::Assemble(std::vector<Signature> sigs,
                                                     std::vector<Plan> plans,
+                                                    std::vector<GateFactor> gates,
                                                     const CompileOptions& options,
                                                     hs_database* raw, hs_database* body,
                                                     std::string& error) {
@@ -19,9 +20,26 @@ std::unique_ptr<Database> DatabaseBuilder::Assemble(std::vector<Signature> sigs,
   db->body_ = body;
   db->options_ = options;
   db->confirm_.resize(sigs.size());
+  db->gate_mask_.assign(sigs.size(), 0);
+  for (const GateFactor& g : gates) {
+    if (g.sig >= sigs.size() || g.bit >= 32 || plans[g.sig] != Plan::kGate) {
+      error = "gate table names a signature that is not gated";
+      return nullptr;
+    }
+    db->gate_mask_[g.sig] |= 1u << g.bit;
+  }
+  db->gates_ = std::move(gates);
   for (size_t i = 0; i < sigs.size(); ++i) {
-    if (plans[i] != Plan::kPrefilter) continue;
-    ++db->prefilter_count_;
+    if (plans[i] == Plan::kExact) continue;
+    if (plans[i] == Plan::kGate) {
+      ++db->gate_count_;
+      if (db->gate_mask_[i] == 0) {
+        error = sigs[i].id + ": gated with no factor";
+        return nullptr;
+      }
+    } else {
+      ++db->prefilter_count_;
+    }
     std::string why;
     db->confirm_[i] = Pcre2Regex::Compile(sigs[i], why);
     if (db->confirm_[i] == nullptr) {

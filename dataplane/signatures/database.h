@@ -20,6 +20,15 @@ namespace spamwall::signatures {
 enum class Plan : uint8_t {
   kExact = 0,      // Hyperscan alone
   kPrefilter = 1,  // Hyperscan HS_FLAG_PREFILTER, then PCRE2 over the scope's bytes
+  kGate = 2,       // Hyperscan finds literals every match contains (literal_gate.h);
+                   // when all factors are present, PCRE2 over the scope's bytes
+};
+
+// One factor of a gated signature: a Hyperscan id (signatures().size() +
+// its place in gates()) reports that the factor's literal was seen.
+struct GateFactor {
+  uint32_t sig = 0;
+  uint32_t bit = 0;  // 0..31
 };
 
 struct CompileOptions {
@@ -39,9 +48,13 @@ class Database {
   Plan plan(uint32_t index) const { return plans_[index]; }
   const Pcre2Regex* confirmation(uint32_t index) const { return confirm_[index].get(); }
   const CompileOptions& options() const { return options_; }
-  bool needs_confirmation() const { return prefilter_count_ > 0; }
-  size_t exact_count() const { return sigs_.size() - prefilter_count_; }
+  bool needs_confirmation() const { return prefilter_count_ + gate_count_ > 0; }
+  size_t exact_count() const { return sigs_.size() - prefilter_count_ - gate_count_; }
   size_t prefilter_count() const { return prefilter_count_; }
+  size_t gate_count() const { return gate_count_; }
+  const std::vector<GateFactor>& gates() const { return gates_; }
+  // The mask of a gated signature's factors (all must be seen); 0 otherwise.
+  uint32_t gate_mask(uint32_t index) const { return gate_mask_[index]; }
   // Null when no signature has that scope.
   const hs_database* raw_db() const { return raw_; }
   const hs_database* body_db() const { return body_; }
@@ -53,6 +66,9 @@ class Database {
   std::vector<Plan> plans_;
   std::vector<std::unique_ptr<Pcre2Regex>> confirm_;
   size_t prefilter_count_ = 0;
+  size_t gate_count_ = 0;
+  std::vector<GateFactor> gates_;
+  std::vector<uint32_t> gate_mask_;
   CompileOptions options_;
   hs_database* raw_ = nullptr;
   hs_database* body_ = nullptr;
@@ -64,6 +80,7 @@ class DatabaseBuilder {
   // Takes ownership of the Hyperscan databases; compiles the confirmations
   // of kPrefilter signatures. Null and `error` set on failure.
   static std::unique_ptr<Database> Assemble(std::vector<Signature> sigs, std::vector<Plan> plans,
+                                            std::vector<GateFactor> gates,
                                             const CompileOptions& options, hs_database* raw,
                                             hs_database* body, std::string& error);
 };

@@ -35,10 +35,12 @@ void Scratch::Grow(const Database& db) {
   if (db.body_db() != nullptr) Check(hs_alloc_scratch(db.body_db(), &hs_), "hs_alloc_scratch");
 }
 
-MessageStream::MessageStream(const Database& db) : db_(db), state_(db.signatures().size(), 0) {
+MessageStream::MessageStream(const Database& db)
+    : db_(db), state_(db.signatures().size(), 0), seen_(db.signatures().size(), 0) {
   if (db.raw_db() != nullptr) Check(hs_open_stream(db.raw_db(), 0, &raw_), "hs_open_stream");
   if (db.body_db() != nullptr) Check(hs_open_stream(db.body_db(), 0, &body_), "hs_open_stream");
   touched_.reserve(64);
+  gated_.reserve(64);
 }
 
 MessageStream::~MessageStream() {
@@ -48,6 +50,18 @@ MessageStream::~MessageStream() {
 }
 
 void MessageStream::OnMatch(unsigned id) {
+  size_t n = state_.size();
+  if (id >= n) {
+    const GateFactor& g = db_.gates()[id - n];
+    uint32_t& seen = seen_[g.sig];
+    if (seen == 0) gated_.push_back(g.sig);
+    seen |= 1u << g.bit;
+    if (seen == db_.gate_mask(g.sig) && state_[g.sig] == 0) {
+      state_[g.sig] = kCandidate;
+      touched_.push_back(g.sig);
+    }
+    return;
+  }
   uint8_t& s = state_[id];
   if (s == 0) touched_.push_back(id);
   if (db_.plan(id) == Plan::kExact) {
@@ -121,7 +135,7 @@ void MessageStream::Finish(Scratch& scratch, ScanResult& out) {
                       ? subject.substr(body_offset_)
                       : std::string_view();
       }
-      ++out.confirmations;
+      out.confirmed.push_back(id);
       if (truncated) out.truncated = true;
       MatchOutcome m = db_.confirmation(id)->Search(subject, scratch.pcre2());
       if (m == MatchOutcome::kLimit) out.limit_hits.push_back(id);
@@ -131,6 +145,8 @@ void MessageStream::Finish(Scratch& scratch, ScanResult& out) {
     out.hits.push_back(Hit{id, sig.id, sig.cls, sig.score});
   }
   touched_.clear();
+  for (uint32_t id : gated_) seen_[id] = 0;
+  gated_.clear();
   buffer_.clear();
   header_state_ = 0;
   body_offset_ = 0;

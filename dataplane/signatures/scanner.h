@@ -40,13 +40,13 @@ struct ScanResult {
   std::vector<Hit> hits;            // in signature order
   std::vector<uint32_t> limit_hits; // signatures whose confirmation hit a PCRE2 limit
   uint64_t bytes = 0;
-  uint32_t confirmations = 0;       // PCRE2 runs
+  std::vector<uint32_t> confirmed;  // signatures PCRE2 ran on (their count: the PCRE2 runs)
   bool truncated = false;           // confirmations saw only max_message_bytes
   void clear() {
     hits.clear();
     limit_hits.clear();
     bytes = 0;
-    confirmations = 0;
+    confirmed.clear();
     truncated = false;
   }
 };
@@ -78,6 +78,8 @@ class MessageStream {
   uint64_t bytes_ = 0;
   std::vector<uint8_t> state_;     // per signature: 0, kCandidate, kHit
   std::vector<uint32_t> touched_;  // signatures with a state
+  std::vector<uint32_t> seen_;     // per gated signature: the factors seen
+  std::vector<uint32_t> gated_;    // signatures with factors seen
 };
 
 // Convenience: scans a whole message in one chunk.

@@ -129,6 +129,11 @@ std::string SerializeDatabase(const Database& db, std::string& error) {
     w.Bytes(s.pattern);
     w.Bytes(s.origin);
   }
+  w.U32(static_cast<uint32_t>(db.gates().size()));
+  for (const GateFactor& g : db.gates()) {
+    w.U32(g.sig);
+    w.U32(g.bit);
+  }
   if (!SerializeHs(db.raw_db(), w, error) || !SerializeHs(db.body_db(), w, error)) return {};
   std::string out(kSectionMagic);
   uint32_t version = kSectionVersion;
@@ -181,12 +186,18 @@ std::unique_ptr<Database> DeserializeDatabase(std::string_view bytes, std::strin
         !r.F64(s.score) || !r.Bytes(s.id) || !r.Bytes(s.pattern) || !r.Bytes(s.origin)) {
       return truncated("signature");
     }
-    if (cls > 1 || scope > 1 || kind > 1 || flags > 7 || plan > 1) return truncated("signature fields");
+    if (cls > 1 || scope > 1 || kind > 1 || flags > 7 || plan > 2) return truncated("signature fields");
     s.cls = static_cast<SigClass>(cls);
     s.scope = static_cast<Scope>(scope);
     s.kind = static_cast<PatternKind>(kind);
     s.flags = {(flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0};
     plans[i] = static_cast<Plan>(plan);
+  }
+  uint32_t gate_count = 0;
+  if (!r.U32(gate_count) || gate_count > body.size()) return truncated("gate count");
+  std::vector<GateFactor> gates(gate_count);
+  for (GateFactor& g : gates) {
+    if (!r.U32(g.sig) || !r.U32(g.bit)) return truncated("gate");
   }
   std::string_view raw_blob, body_blob;
   if (!r.Blob(raw_blob) || !r.Blob(body_blob)) return truncated("Hyperscan database");
@@ -204,7 +215,8 @@ std::unique_ptr<Database> DeserializeDatabase(std::string_view bytes, std::strin
     hs_free_database(raw);
     return nullptr;
   }
-  return DatabaseBuilder::Assemble(std::move(sigs), std::move(plans), o, raw, bdb, error);
+  return DatabaseBuilder::Assemble(std::move(sigs), std::move(plans), std::move(gates), o, raw, bdb,
+                                   error);
 }
 
 }  // namespace spamwall::signatures

@@ -7,14 +7,18 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "dataplane/signatures/compiler.h"
+#include "dataplane/signatures/literal_gate.h"
 #include "dataplane/signatures/reference.h"
 #include "dataplane/signatures/scanner.h"
+#include "dataplane/signatures/serialize.h"
 #include "dataplane/signatures/signature_file.h"
 #include "tools/signatures/message_files.h"
 
@@ -25,7 +29,8 @@ namespace {
 
 struct Args {
   bool json = false, pcre2_only = false, bench = false, compare = false, list = false;
-  bool explain = false;
+  bool explain = false, gates = false;
+  std::string save_db, load_db;
   size_t chunk = 0;  // 0: whole message at once
   size_t top = 0;
   double min_seconds = 1.0;
@@ -39,8 +44,10 @@ int Usage() {
                "MESSAGE-FILE-OR-DIR...\n"
                "       spamwall-sigscan --bench [--compare] [--top N] [--min-seconds S] "
                "SIGFILE... -- MESSAGE-FILE-OR-DIR...\n"
+               "       (--save DB writes the compiled database; --db DB scans with one instead of compiling)\n"
                "       spamwall-sigscan --list SIGFILE...\n"
-               "       spamwall-sigscan --explain SIGFILE...   (each id, its plan, seconds to plan)\n");
+               "       spamwall-sigscan --explain SIGFILE...   (each id, its plan, seconds to plan)\n"
+               "       spamwall-sigscan --gates SIGFILE...     (each id's literal gate)\n");
   return 2;
 }
 
@@ -64,6 +71,12 @@ bool ParseArgs(int argc, char** argv, Args& a) {
       a.list = true;
     } else if (s == "--explain") {
       a.explain = true;
+    } else if (s == "--gates") {
+      a.gates = true;
+    } else if (s == "--save" && i + 1 < argc) {
+      a.save_db = argv[++i];
+    } else if (s == "--db" && i + 1 < argc) {
+      a.load_db = argv[++i];
     } else if (s == "--suffix" && i + 1 < argc) {
       a.suffix = argv[++i];
     } else if ((s == "--chunk" || s == "--top" || s == "--min-seconds") && i + 1 < argc) {
@@ -80,7 +93,7 @@ bool ParseArgs(int argc, char** argv, Args& a) {
     }
   }
   if (a.sig_files.empty()) return false;
-  return a.list || a.explain || !a.messages.empty();
+  return a.list || a.explain || a.gates || !a.messages.empty();
 }
 
 // The engine's hit indices for one message.
@@ -180,8 +193,43 @@ void PrintTop(sw::ReferenceMatcher& ref, const sw::Database* db,
   std::printf("PCRE2 alone, rule by rule: %.2f s in all; the slowest:\n", total);
   for (size_t k = 0; k < std::min(top, cost.size()); ++k) {
     uint32_t i = cost[k].second;
-    const char* plan = db == nullptr ? "" : db->plan(i) == sw::Plan::kExact ? "exact" : "prefilter";
+    const char* plan = db == nullptr ? "" : db->plan(i) == sw::Plan::kExact ? "exact" : db->plan(i) == sw::Plan::kGate ? "gate" : "prefilter";
     std::printf("  %8.3f s  %-9s %s\n", cost[k].first, plan, ref.signatures()[i].id.c_str());
+  }
+}
+
+// Where the engine's PCRE2 time goes: each confirmed signature's PCRE2
+// time over the messages it was confirmed on, the costliest first.
+void PrintConfirmations(const sw::Database& db, sw::ReferenceMatcher& ref,
+                        const std::vector<sw::MessageFile>& msgs, const Args& a) {
+  sw::Scratch scratch(db);
+  sw::MessageStream stream(db);
+  sw::ScanResult r;
+  std::vector<double> cost(db.signatures().size(), 0);
+  std::vector<uint32_t> runs(db.signatures().size(), 0);
+  double total = 0;
+  for (const auto& m : msgs) {
+    EngineScan(db, scratch, stream, m.bytes, a.chunk, r);
+    for (uint32_t id : r.confirmed) {
+      auto start = Clock::now();
+      ref.MatchOne(id, m.bytes);
+      double t = Seconds(start);
+      cost[id] += t;
+      total += t;
+      ++runs[id];
+    }
+  }
+  std::vector<std::pair<double, uint32_t>> order;
+  for (uint32_t i = 0; i < cost.size(); ++i) {
+    if (runs[i] > 0) order.emplace_back(cost[i], i);
+  }
+  std::sort(order.rbegin(), order.rend());
+  std::printf("engine confirmations: %.2f s of PCRE2 in all; the costliest:\n", total);
+  for (size_t k = 0; k < std::min(a.top, order.size()); ++k) {
+    uint32_t i = order[k].second;
+    std::printf("  %8.3f s  %-9s %5u of %zu messages  %s\n", order[k].first,
+                db.plan(i) == sw::Plan::kGate ? "gate" : "prefilter", runs[i], msgs.size(),
+                db.signatures()[i].id.c_str());
   }
 }
 
@@ -199,12 +247,26 @@ int main(int argc, char** argv) {
     for (const auto& s : parsed.signatures) std::printf("%s\n", s.id.c_str());
     return 0;
   }
+  if (a.gates) {
+    for (const auto& s : parsed.signatures) {
+      sw::LiteralGate g = sw::ExtractLiteralGate(s);
+      std::printf("%s", s.id.c_str());
+      for (const auto& f : g.factors) {
+        std::printf(" {");
+        for (size_t k = 0; k < f.size() && k < 4; ++k) std::printf("%s%s", k ? "|" : "", f[k].c_str());
+        if (f.size() > 4) std::printf("|...%zu", f.size());
+        std::printf("}");
+      }
+      std::printf("%s\n", g.ok() ? "" : " (no gate)");
+    }
+    return 0;
+  }
   if (a.explain) {
     for (const auto& s : parsed.signatures) {
       auto start = Clock::now();
       sw::PlanResult p = sw::PlanSignature(s);
       std::printf("%s %s %.3f\n", s.id.c_str(),
-                  !p.ok ? "refused" : p.plan == sw::Plan::kExact ? "exact" : "prefilter",
+                  !p.ok ? "refused" : p.plan == sw::Plan::kExact ? "exact" : p.plan == sw::Plan::kGate ? "gate" : "prefilter",
                   Seconds(start));
     }
     return 0;
@@ -212,7 +274,16 @@ int main(int argc, char** argv) {
   std::unique_ptr<sw::Database> db;
   std::unique_ptr<sw::ReferenceMatcher> ref;
   std::string error;
-  if (!a.pcre2_only) {
+  if (!a.load_db.empty()) {
+    std::ifstream in(a.load_db, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    db = sw::DeserializeDatabase(bytes.str(), error);
+    if (!db) {
+      std::fprintf(stderr, "%s: %s\n", a.load_db.c_str(), error.c_str());
+      return 1;
+    }
+  } else if (!a.pcre2_only) {
     auto start = Clock::now();
     sw::CompileResult c = sw::Compile(parsed.signatures);
     if (!c.ok()) {
@@ -220,9 +291,18 @@ int main(int argc, char** argv) {
       return 1;
     }
     db = std::move(c.db);
-    std::fprintf(stderr, "compiled %zu signatures in %.2f s: %zu exact, %zu prefilter + PCRE2\n",
-                 db->signatures().size(), Seconds(start), db->exact_count(),
+    std::fprintf(stderr,
+                 "compiled %zu signatures in %.2f s: %zu exact, %zu literal gate + PCRE2, "
+                 "%zu prefilter + PCRE2\n",
+                 db->signatures().size(), Seconds(start), db->exact_count(), db->gate_count(),
                  db->prefilter_count());
+    if (!a.save_db.empty()) {
+      std::string bytes = sw::SerializeDatabase(*db, error);
+      if (bytes.empty() || !(std::ofstream(a.save_db, std::ios::binary) << bytes)) {
+        std::fprintf(stderr, "cannot save %s: %s\n", a.save_db.c_str(), error.c_str());
+        return 1;
+      }
+    }
   }
   if (a.pcre2_only || a.compare || a.top > 0) {
     ref = sw::ReferenceMatcher::Create(parsed.signatures, sw::MatchLimits{}, error);
@@ -256,6 +336,7 @@ int main(int argc, char** argv) {
                   static_cast<unsigned long long>(mismatches));
     }
     if (a.top > 0) PrintTop(*ref, db.get(), msgs, a.top);
+    if (a.top > 0 && db) PrintConfirmations(*db, *ref, msgs, a);
     return mismatches == 0 ? 0 : 1;
   }
   const auto& sigs = parsed.signatures;

@@ -1,0 +1,442 @@
+#include "dataplane/signatures/literal_gate.h"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <set>
+
+namespace spamwall::signatures {
+namespace {
+
+using Strings = std::set<std::string>;
+
+constexpr size_t kMaxExact = 64;     // strings an exact set may hold
+constexpr size_t kMaxFactor = 256;   // literals a factor may hold
+constexpr size_t kMaxFactors = 32;   // factors a gate may hold (a 32-bit mask)
+
+// What is known of the matches of a piece of pattern:
+//   exact: each match is one of these strings (lowercased);
+//   else factors: each match contains a string of every factor, and
+//   tail: each match ends with one of these strings (when set).
+struct Info {
+  std::optional<Strings> exact;
+  std::vector<Strings> factors;
+  std::optional<Strings> tail;
+};
+
+Info Exact(Strings s) {
+  Info i;
+  i.exact = std::move(s);
+  return i;
+}
+
+Info Unknown() { return Info{}; }
+
+size_t MinLength(const Strings& s) {
+  size_t m = SIZE_MAX;
+  for (const auto& x : s) m = std::min(m, x.size());
+  return s.empty() ? 0 : m;
+}
+
+std::optional<Strings> Product(const Strings& a, const Strings& b) {
+  if (a.size() * b.size() > kMaxExact) return std::nullopt;
+  Strings out;
+  for (const auto& x : a)
+    for (const auto& y : b) out.insert(x + y);
+  return out;
+}
+
+class Analyzer {
+ public:
+  Analyzer(const std::string& p, size_t min_length) : p_(p), min_(min_length) {}
+
+  bool Run(LiteralGate& gate) {
+    Info info = Alternation();
+    if (failed_ || pos_ != p_.size()) return false;
+    std::vector<Strings> factors = Finalize(std::move(info));
+    std::stable_sort(factors.begin(), factors.end(),
+              [](const Strings& a, const Strings& b) { return MinLength(a) > MinLength(b); });
+    if (factors.size() > kMaxFactors) factors.resize(kMaxFactors);
+    for (auto& f : factors) gate.factors.emplace_back(f.begin(), f.end());
+    return gate.ok();
+  }
+
+ private:
+  // A factor worth gating on: not too short, not too many.
+  bool Useful(const Strings& s) const {
+    return !s.empty() && MinLength(s) >= min_ && s.size() <= kMaxFactor;
+  }
+
+  void AddFactor(std::vector<Strings>& factors, const Strings& s) const {
+    if (Useful(s)) factors.push_back(s);
+  }
+
+  std::vector<Strings> Finalize(Info i) const {
+    std::vector<Strings> out = std::move(i.factors);
+    if (i.exact) AddFactor(out, *i.exact);
+    if (i.tail) AddFactor(out, *i.tail);
+    return out;
+  }
+
+  // The single best factor of a piece (for alternations).
+  std::optional<Strings> Best(const Info& i) const {
+    std::vector<Strings> f = Finalize(i);
+    if (f.empty()) return std::nullopt;
+    return *std::max_element(f.begin(), f.end(), [](const Strings& a, const Strings& b) {
+      return MinLength(a) < MinLength(b);
+    });
+  }
+
+  Info Concat(Info a, Info b) const {
+    if (a.exact && b.exact) {
+      if (auto p = Product(*a.exact, *b.exact)) return Exact(std::move(*p));
+      Info out;
+      AddFactor(out.factors, *a.exact);
+      out.tail = std::move(b.exact);
+      return out;
+    }
+    Info out;
+    if (a.exact) {
+      // a's strings are followed by b: a factor.
+      AddFactor(out.factors, *a.exact);
+    } else {
+      out.factors = std::move(a.factors);
+    }
+    if (b.exact) {
+      if (!a.exact && a.tail) {
+        if (auto p = Product(*a.tail, *b.exact)) {
+          out.tail = std::move(*p);
+        } else {
+          AddFactor(out.factors, *a.tail);
+          out.tail = std::move(b.exact);
+        }
+      } else {
+        out.tail = std::move(b.exact);
+      }
+      return out;
+    }
+    if (!a.exact && a.tail) AddFactor(out.factors, *a.tail);
+    for (auto& f : b.factors) out.factors.push_back(std::move(f));
+    out.tail = std::move(b.tail);
+    return out;
+  }
+
+  Info Alternate(Info a, Info b) const {
+    if (a.exact && b.exact && a.exact->size() + b.exact->size() <= kMaxExact) {
+      a.exact->insert(b.exact->begin(), b.exact->end());
+      return a;
+    }
+    Info out;
+    auto fa = Best(a), fb = Best(b);
+    if (fa && fb) {
+      fa->insert(fb->begin(), fb->end());
+      AddFactor(out.factors, *fa);
+    }
+    auto ta = a.exact ? a.exact : a.tail;
+    auto tb = b.exact ? b.exact : b.tail;
+    if (ta && tb && ta->size() + tb->size() <= kMaxExact) {
+      ta->insert(tb->begin(), tb->end());
+      out.tail = std::move(ta);
+    }
+    return out;
+  }
+
+  Info Alternation() {
+    Info acc = Sequence();
+    while (!failed_ && pos_ < p_.size() && p_[pos_] == '|') {
+      ++pos_;
+      acc = Alternate(std::move(acc), Sequence());
+    }
+    return acc;
+  }
+
+  Info Sequence() {
+    Info acc = Exact({""});
+    while (!failed_ && pos_ < p_.size() && p_[pos_] != '|' && p_[pos_] != ')') {
+      Info atom = Atom();
+      atom = Quantified(std::move(atom));
+      acc = Concat(std::move(acc), std::move(atom));
+    }
+    return acc;
+  }
+
+  // Reads a quantifier after an atom, if any.
+  Info Quantified(Info atom) {
+    if (pos_ >= p_.size()) return atom;
+    size_t min = 1, max = 1;
+    char c = p_[pos_];
+    if (c == '?') {
+      min = 0, max = 1, ++pos_;
+    } else if (c == '*') {
+      min = 0, max = SIZE_MAX, ++pos_;
+    } else if (c == '+') {
+      min = 1, max = SIZE_MAX, ++pos_;
+    } else if (c == '{') {
+      size_t j = pos_ + 1, a = 0, b = 0;
+      bool digits_a = false, digits_b = false, comma = false;
+      while (j < p_.size() && std::isdigit(static_cast<unsigned char>(p_[j]))) a = a * 10 + (p_[j++] - '0'), digits_a = true;
+      if (j < p_.size() && p_[j] == ',') {
+        comma = true, ++j;
+        while (j < p_.size() && std::isdigit(static_cast<unsigned char>(p_[j]))) b = b * 10 + (p_[j++] - '0'), digits_b = true;
+      }
+      if (!digits_a || j >= p_.size() || p_[j] != '}') return atom;  // a literal '{'
+      pos_ = j + 1;
+      min = a;
+      max = comma ? (digits_b ? b : SIZE_MAX) : a;
+    } else {
+      return atom;
+    }
+    if (pos_ < p_.size() && (p_[pos_] == '?' || p_[pos_] == '+')) ++pos_;  // lazy, possessive
+    if (min == 0) {
+      if (atom.exact && max == 1) {
+        atom.exact->insert("");
+        return atom;
+      }
+      return Unknown();
+    }
+    if (atom.exact && min == max && min <= 4) {
+      Info out = Exact({""});
+      for (size_t k = 0; k < min; ++k) out = Concat(std::move(out), atom);
+      return out;
+    }
+    // At least one match of the atom; more may follow.
+    Info out;
+    out.factors = Finalize(atom);
+    if (atom.exact) {
+      out.tail = atom.exact;
+    } else {
+      out.tail = atom.tail;
+    }
+    if (min >= 1 && atom.exact) out.factors.clear();  // the tail carries it
+    return out;
+  }
+
+  static std::string Lower(unsigned char c) {
+    return std::string(1, static_cast<char>(std::tolower(c)));
+  }
+
+  static int Hex(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  }
+
+  // After a backslash: a byte value, or -1 for a class or assertion, -2 for
+  // an empty-width assertion, -3 failure.
+  int Escape() {
+    if (pos_ >= p_.size()) return -3;
+    char c = p_[pos_++];
+    switch (c) {
+      case 'n': return '\n';
+      case 'r': return '\r';
+      case 't': return '\t';
+      case 'f': return '\f';
+      case 'e': return 0x1b;
+      case 'a': return 0x07;
+      case 'x': {
+        if (pos_ < p_.size() && p_[pos_] == '{') {
+          size_t close = p_.find('}', pos_);
+          if (close == std::string::npos) return -3;
+          int v = 0;
+          for (size_t k = pos_ + 1; k < close; ++k) {
+            int h = Hex(p_[k]);
+            if (h < 0) return -3;
+            v = v * 16 + h;
+            if (v > 0xff) return -1;
+          }
+          pos_ = close + 1;
+          return v;
+        }
+        int v = 0, n = 0;
+        while (n < 2 && pos_ < p_.size() && Hex(p_[pos_]) >= 0) v = v * 16 + Hex(p_[pos_++]), ++n;
+        return v;
+      }
+      case 'b': case 'B': case 'A': case 'z': case 'Z': case 'G': case 'K':
+        return -2;
+      case 'd': case 'D': case 'w': case 'W': case 's': case 'S': case 'h': case 'H':
+      case 'v': case 'V': case 'R': case 'N': case 'X': case 'C':
+        return -1;
+      case 'p': case 'P':
+        if (pos_ < p_.size() && p_[pos_] == '{') {
+          size_t close = p_.find('}', pos_);
+          if (close == std::string::npos) return -3;
+          pos_ = close + 1;
+        } else {
+          ++pos_;
+        }
+        return -1;
+      case 'k': case 'g': case 'o': {
+        // References (\k<name>, \g{n}, \g1) and \o{...}: any text.
+        if (pos_ < p_.size() && (p_[pos_] == '{' || p_[pos_] == '<' || p_[pos_] == '\'')) {
+          char close = p_[pos_] == '{' ? '}' : p_[pos_] == '<' ? '>' : '\'';
+          size_t end = p_.find(close, pos_ + 1);
+          if (end == std::string::npos) return -3;
+          pos_ = end + 1;
+        } else {
+          while (pos_ < p_.size() && (std::isdigit(static_cast<unsigned char>(p_[pos_])) || p_[pos_] == '-')) ++pos_;
+        }
+        return -1;
+      }
+      case 'c':
+        if (pos_ < p_.size()) ++pos_;
+        return -1;
+      case 'Q': case 'E':
+        failed_ = true;  // \Q..\E: quoting changes the syntax; not followed
+        return -3;
+      default:
+        if (c >= '0' && c <= '9') {
+          // A back-reference or an octal escape: either way, any text will do.
+          while (pos_ < p_.size() && std::isdigit(static_cast<unsigned char>(p_[pos_]))) ++pos_;
+          return -1;
+        }
+        if (std::isalnum(static_cast<unsigned char>(c))) {
+          failed_ = true;
+          return -3;
+        }
+        return static_cast<unsigned char>(c);
+    }
+  }
+
+  // A character class: its bytes when few, else Unknown.
+  Info Class() {
+    // p_[pos_ - 1] == '['
+    bool negated = false;
+    if (pos_ < p_.size() && p_[pos_] == '^') negated = true, ++pos_;
+    std::set<int> bytes;
+    bool big = false, first = true;
+    while (pos_ < p_.size() && (p_[pos_] != ']' || first)) {
+      first = false;
+      int lo;
+      if (p_.compare(pos_, 2, "[:") == 0) {
+        size_t close = p_.find(":]", pos_);
+        if (close == std::string::npos) return Fail();
+        pos_ = close + 2;
+        big = true;
+        continue;
+      }
+      if (p_[pos_] == '\\') {
+        ++pos_;
+        lo = Escape();
+        if (lo == -3) return Fail();
+        if (lo < 0) {
+          big = true;
+          continue;
+        }
+      } else {
+        lo = static_cast<unsigned char>(p_[pos_++]);
+      }
+      int hi = lo;
+      if (pos_ + 1 < p_.size() && p_[pos_] == '-' && p_[pos_ + 1] != ']') {
+        ++pos_;
+        if (p_[pos_] == '\\') {
+          ++pos_;
+          hi = Escape();
+          if (hi < 0) return Fail();
+        } else {
+          hi = static_cast<unsigned char>(p_[pos_++]);
+        }
+      }
+      if (hi - lo > 16) {
+        big = true;
+        continue;
+      }
+      for (int v = lo; v <= hi; ++v) bytes.insert(std::tolower(v));
+    }
+    if (pos_ >= p_.size()) return Fail();
+    ++pos_;  // ']'
+    if (negated || big || bytes.size() > 8) return Unknown();
+    Strings s;
+    for (int v : bytes) s.insert(std::string(1, static_cast<char>(v)));
+    return Exact(std::move(s));
+  }
+
+  Info Fail() {
+    failed_ = true;
+    return Unknown();
+  }
+
+  Info Group() {
+    // p_[pos_ - 1] == '('
+    if (pos_ < p_.size() && p_[pos_] == '*') return Fail();  // (*VERB): not followed
+    bool zero_width = false;
+    if (pos_ < p_.size() && p_[pos_] == '?') {
+      ++pos_;
+      if (pos_ >= p_.size()) return Fail();
+      char c = p_[pos_];
+      if (c == ':' || c == '>' || c == '|') {
+        ++pos_;
+      } else if (c == '=' || c == '!') {
+        ++pos_, zero_width = true;
+      } else if (c == '<' && pos_ + 1 < p_.size() && (p_[pos_ + 1] == '=' || p_[pos_ + 1] == '!')) {
+        pos_ += 2, zero_width = true;
+      } else if (c == '<' || c == '\'' || c == 'P') {
+        char close = c == '\'' ? '\'' : '>';
+        if (c == 'P') ++pos_;
+        size_t end = p_.find(close, pos_ + 1);
+        if (end == std::string::npos) return Fail();
+        pos_ = end + 1;
+      } else if (c == '#') {
+        size_t end = p_.find(')', pos_);
+        if (end == std::string::npos) return Fail();
+        pos_ = end + 1;
+        return Exact({""});
+      } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '-' || c == '^') {
+        // Inline options: (?i) (?s-m) (?i:...). Case does not change the
+        // (caseless) gate; x would change the syntax.
+        size_t j = pos_;
+        while (j < p_.size() && (std::isalpha(static_cast<unsigned char>(p_[j])) || p_[j] == '-' || p_[j] == '^')) {
+          if (p_[j] == 'x') return Fail();
+          ++j;
+        }
+        if (j >= p_.size()) return Fail();
+        pos_ = j + 1;
+        if (p_[j] == ')') return Exact({""});
+        if (p_[j] != ':') return Fail();
+      } else {
+        return Fail();  // conditionals, recursion, callouts: not followed
+      }
+    }
+    Info inner = Alternation();
+    if (pos_ >= p_.size() || p_[pos_] != ')') return Fail();
+    ++pos_;
+    return zero_width ? Exact({""}) : inner;
+  }
+
+  Info Atom() {
+    char c = p_[pos_++];
+    switch (c) {
+      case '(': return Group();
+      case '[': return Class();
+      case '.': return Unknown();
+      case '^': case '$': return Exact({""});
+      case '*': case '+': case '?': return Fail();
+      case '\\': {
+        int v = Escape();
+        if (v == -3) return Fail();
+        if (v == -2) return Exact({""});
+        if (v == -1) return Unknown();
+        return Exact({Lower(static_cast<unsigned char>(v))});
+      }
+      default:
+        return Exact({Lower(static_cast<unsigned char>(c))});
+    }
+  }
+
+  const std::string& p_;
+  size_t min_;
+  size_t pos_ = 0;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+LiteralGate ExtractLiteralGate(const Signature& sig, size_t min_length) {
+  LiteralGate gate;
+  std::string source = sig.kind == PatternKind::kRegex ? sig.pattern : RegexSource(sig);
+  Analyzer a(source, min_length);
+  if (!a.Run(gate)) gate.factors.clear();
+  return gate;
+}
+
+}  // namespace spamwall::signatures

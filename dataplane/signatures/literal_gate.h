@@ -1,0 +1,27 @@
+// Literal gates: for a regex, sets of literals that every match must contain
+// (a conjunction of factors, each a set of alternatives). When every factor
+// has one of its literals in a message, the signature is confirmed with
+// PCRE2; when one is missing, the regex cannot match, so skipping it is
+// exact. The literals are lowercased and matched caselessly (a superset of
+// any case rule), and come from a conservative reading of the pattern:
+// anything it does not understand requires nothing.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dataplane/signatures/signature.h"
+
+namespace spamwall::signatures {
+
+struct LiteralGate {
+  // All factors are required; a factor is met by any one of its literals.
+  std::vector<std::vector<std::string>> factors;
+  bool ok() const { return !factors.empty(); }
+};
+
+// The gate of a signature's regex; empty (not ok) when no factor of at
+// least `min_length` bytes can be proven necessary.
+LiteralGate ExtractLiteralGate(const Signature& sig, size_t min_length = 3);
+
+}  // namespace spamwall::signatures

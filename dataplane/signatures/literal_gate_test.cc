@@ -1,0 +1,53 @@
+#include "dataplane/signatures/literal_gate.h"
+
+#include <gtest/gtest.h>
+
+namespace spamwall::signatures {
+namespace {
+
+using Factors = std::vector<std::vector<std::string>>;
+
+Factors Gate(const std::string& re) {
+  Signature s;
+  s.kind = PatternKind::kRegex;
+  s.pattern = re;
+  return ExtractLiteralGate(s).factors;
+}
+
+TEST(LiteralGate, LiteralRunsAreFactors) {
+  EXPECT_EQ(Gate("Free\\s+Money"), (Factors{{"money"}, {"free"}}));
+  EXPECT_EQ(Gate("viagra"), (Factors{{"viagra"}}));
+  EXPECT_EQ(Gate("\\bclick\\s+here\\b"), (Factors{{"click"}, {"here"}}));
+}
+
+TEST(LiteralGate, AlternationsAndSmallClassesExpand) {
+  EXPECT_EQ(Gate("(?:cheap|best) v[i1]agra"),
+            (Factors{{"best v1agra", "best viagra", "cheap v1agra", "cheap viagra"}}));
+  EXPECT_EQ(Gate("lottery (?:winner|prize)"), (Factors{{"lottery prize", "lottery winner"}}));
+}
+
+TEST(LiteralGate, OptionalPartsRequireNothing) {
+  EXPECT_EQ(Gate("(?:foo)?bar"), (Factors{{"bar", "foobar"}}));
+  EXPECT_TRUE(Gate("(?:money)*x").empty());
+  EXPECT_TRUE(Gate("a.b").empty());  // nothing of three bytes is certain
+  EXPECT_EQ(Gate("(?:abc)+d"), (Factors{{"abcd"}}));
+}
+
+TEST(LiteralGate, AlternativesWithoutACommonFactorGiveNoGate) {
+  EXPECT_TRUE(Gate("money|\\d+").empty());
+  EXPECT_EQ(Gate("(?:money\\s|cash\\s)now"), (Factors{{"cash", "money"}, {"now"}}));
+}
+
+TEST(LiteralGate, AssertionsAndReferencesAreZeroOrUnknown) {
+  EXPECT_EQ(Gate("(?<!no )(deal)\\s+\\1 done"), (Factors{{" done"}, {"deal"}}));
+  EXPECT_EQ(Gate("^Subject:(?=.*free)"), (Factors{{"subject:"}}));
+}
+
+TEST(LiteralGate, UnknownSyntaxGivesNoGate) {
+  EXPECT_TRUE(Gate("(*UTF)abcdef").empty());
+  EXPECT_TRUE(Gate("\\Qabc\\E").empty());
+  EXPECT_TRUE(Gate("(?x) a b c d").empty());
+}
+
+}  // namespace
+}  // namespace spamwall::signatures
