@@ -120,9 +120,20 @@ TEST(SignaturesDifferential, SpamAssassinSetOnCorpusSubset) {
   if (!fs::is_directory(CorpusDir())) {
     GTEST_SKIP() << "no corpus at " << CorpusDir() << " (scripts/fetch-sig-corpus fetches it)";
   }
+  // The rules whose source is at most 1,200 bytes: the few dozen longer ones
+  // (expanded fuzzy-word rules) take minutes of Hyperscan compile time on
+  // two cores; they are checked over the whole corpus by the benchmark
+  // (spamwall-sigscan --bench --compare, bench/README.md).
+  std::vector<sw::Signature> sigs;
+  size_t all = 0;
+  for (auto& s : Load(sa)) {
+    ++all;
+    if (s.pattern.size() <= 1200) sigs.push_back(std::move(s));
+  }
+  ASSERT_GT(sigs.size(), all * 8 / 10);
   auto msgs = CorpusSubset(12);
   ASSERT_GT(msgs.size(), 400u);
-  size_t hits = Differential(Load(sa), msgs, {1460});
+  size_t hits = Differential(std::move(sigs), msgs, {1460});
   EXPECT_GT(hits, 1000u);
 }
 
