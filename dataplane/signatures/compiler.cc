@@ -55,15 +55,22 @@ hs_database_t* CompileScope(const ScopeSet& set, int& bad, std::string& why) {
 
 }  // namespace
 
-PlanResult PlanSignature(const Signature& sig) {
+PlanResult PlanSignature(const Signature& sig, const CompileOptions& options) {
   PlanResult result;
   std::string source = RegexSource(sig);
   if (sig.kind == PatternKind::kRegex) result.gate = ExtractLiteralGate(sig);
   std::string pcre_error;
   auto pcre = Pcre2Regex::Compile(sig, pcre_error);
-  if (result.gate.ok() && pcre != nullptr && source.size() > kGateSourceBytes) {
+  if (result.gate.ok() && pcre != nullptr && source.size() > options.gate_source_bytes) {
     result.ok = true;
     result.plan = Plan::kGate;
+    return result;
+  }
+  if (options.prefilter_source_bytes > 0 && pcre != nullptr && sig.kind == PatternKind::kRegex &&
+      source.size() > options.prefilter_source_bytes &&
+      TryHyperscan(source, HsFlags(sig, Plan::kPrefilter)).empty()) {
+    result.ok = true;
+    result.plan = Plan::kPrefilter;
     return result;
   }
   std::string exact_why = TryHyperscan(source, HsFlags(sig, Plan::kExact));
@@ -96,7 +103,7 @@ CompileResult Compile(std::vector<Signature> sigs, const CompileOptions& options
   std::vector<Plan> plans(sigs.size(), Plan::kExact);
   std::vector<LiteralGate> gates(sigs.size());
   for (size_t i = 0; i < sigs.size(); ++i) {
-    PlanResult p = PlanSignature(sigs[i]);
+    PlanResult p = PlanSignature(sigs[i], options);
     if (!p.ok) {
       result.errors.push_back(sigs[i].id + " (" + sigs[i].origin + "): " + p.why);
     }

@@ -21,12 +21,12 @@ struct PlanResult {
 
 // How one signature would be compiled, or why neither engine takes it:
 //   a literal: exact;
-//   a regex longer than kGateSourceBytes with a literal gate: gated (big
-//     patterns are where Hyperscan's automata and compile time grow);
+//   a regex longer than options.gate_source_bytes with a literal gate: gated;
+//   one longer than options.prefilter_source_bytes (when set) that Hyperscan
+//     takes as a prefilter: prefiltered;
 //   else exact when Hyperscan takes it, gated when it has a gate,
 //   prefiltered when Hyperscan takes it as a prefilter; else refused.
-inline constexpr size_t kGateSourceBytes = 160;
-PlanResult PlanSignature(const Signature& sig);
+PlanResult PlanSignature(const Signature& sig, const CompileOptions& options = {});
 
 struct CompileResult {
   std::unique_ptr<Database> db;

@@ -36,6 +36,12 @@ struct CompileOptions {
   // Bytes of each message kept for confirmations; a longer message's
   // candidates are confirmed over its first bytes and counted (truncated).
   uint32_t max_message_bytes = 16u << 20;
+  // A regex longer than this with a literal gate is gated rather than
+  // exact (big patterns are where Hyperscan's automata and compile time grow).
+  uint32_t gate_source_bytes = 160;
+  // A regex longer than this with no gate is prefiltered rather than exact,
+  // when Hyperscan takes it as a prefilter (0: never).
+  uint32_t prefilter_source_bytes = 0;
 };
 
 class Database {

@@ -115,7 +115,7 @@ void MessageStream::Feed(std::string_view chunk, Scratch& scratch) {
   }
 }
 
-void MessageStream::Finish(Scratch& scratch, ScanResult& out) {
+void MessageStream::Finish(Scratch& scratch, ScanResult& out, bool confirm) {
   out.clear();
   out.bytes = bytes_;
   if (raw_ != nullptr) Check(hs_reset_stream(raw_, 0, scratch.hs(), OnHsMatch, this), "hs_reset_stream");
@@ -127,6 +127,7 @@ void MessageStream::Finish(Scratch& scratch, ScanResult& out) {
   for (uint32_t id : touched_) {
     uint8_t s = state_[id];
     state_[id] = 0;
+    if (s == kCandidate && !confirm) continue;
     if (s == kCandidate) {
       const Signature& sig = db_.signatures()[id];
       std::string_view subject = buffer_;

@@ -60,8 +60,10 @@ class MessageStream {
 
   void Feed(std::string_view chunk, Scratch& scratch);
   // Ends the message: end-of-data matches, confirmations, `out` filled;
-  // the stream is ready for the next message.
-  void Finish(Scratch& scratch, ScanResult& out);
+  // the stream is ready for the next message. With `confirm` false the
+  // PCRE2 confirmations are skipped and only exact hits are reported (for
+  // measuring the Hyperscan pass alone).
+  void Finish(Scratch& scratch, ScanResult& out, bool confirm = true);
 
   // Called by the match callback.
   void OnMatch(unsigned id);
