@@ -17,10 +17,12 @@ constexpr size_t kMaxFactors = 32;   // factors a gate may hold (a 32-bit mask)
 // What is known of the matches of a piece of pattern:
 //   exact: each match is one of these strings (lowercased);
 //   else factors: each match contains a string of every factor, and
+//   head: each match starts with one of these strings (when set);
 //   tail: each match ends with one of these strings (when set).
 struct Info {
   std::optional<Strings> exact;
   std::vector<Strings> factors;
+  std::optional<Strings> head;
   std::optional<Strings> tail;
 };
 
@@ -53,7 +55,7 @@ class Analyzer {
   bool Run(LiteralGate& gate) {
     Info info = Alternation();
     if (failed_ || pos_ != p_.size()) return false;
-    std::vector<Strings> factors = Finalize(std::move(info));
+    std::vector<Strings> factors = Implied(Finalize(std::move(info)));
     std::stable_sort(factors.begin(), factors.end(),
               [](const Strings& a, const Strings& b) { return MinLength(a) > MinLength(b); });
     if (factors.size() > kMaxFactors) factors.resize(kMaxFactors);
@@ -62,6 +64,30 @@ class Analyzer {
   }
 
  private:
+  // Drops duplicate factors and those another implies (every literal of
+  // the other contains one of theirs: "abcd" implies "abc").
+  static std::vector<Strings> Implied(std::vector<Strings> in) {
+    std::sort(in.begin(), in.end());
+    in.erase(std::unique(in.begin(), in.end()), in.end());
+    auto implies = [](const Strings& a, const Strings& b) {
+      for (const auto& x : a) {
+        bool found = false;
+        for (const auto& y : b) found = found || x.find(y) != std::string::npos;
+        if (!found) return false;
+      }
+      return true;
+    };
+    std::vector<Strings> out;
+    for (size_t i = 0; i < in.size(); ++i) {
+      bool redundant = false;
+      for (size_t j = 0; j < in.size() && !redundant; ++j) {
+        redundant = j != i && implies(in[j], in[i]);
+      }
+      if (!redundant) out.push_back(in[i]);
+    }
+    return out;
+  }
+
   // A factor worth gating on: not too short, not too many.
   bool Useful(const Strings& s) const {
     return !s.empty() && MinLength(s) >= min_ && s.size() <= kMaxFactor;
@@ -74,6 +100,7 @@ class Analyzer {
   std::vector<Strings> Finalize(Info i) const {
     std::vector<Strings> out = std::move(i.factors);
     if (i.exact) AddFactor(out, *i.exact);
+    if (i.head) AddFactor(out, *i.head);
     if (i.tail) AddFactor(out, *i.tail);
     return out;
   }
@@ -87,23 +114,50 @@ class Analyzer {
     });
   }
 
+  // Joins x's strings followed by y's into one factor when the product is
+  // small, else keeps both as factors.
+  void Join(std::vector<Strings>& factors, const Strings& x, const Strings& y) const {
+    if (auto p = Product(x, y)) {
+      AddFactor(factors, *p);
+    } else {
+      AddFactor(factors, x);
+      AddFactor(factors, y);
+    }
+  }
+
   Info Concat(Info a, Info b) const {
     if (a.exact && b.exact) {
       if (auto p = Product(*a.exact, *b.exact)) return Exact(std::move(*p));
       Info out;
       AddFactor(out.factors, *a.exact);
+      out.head = std::move(a.exact);
       out.tail = std::move(b.exact);
       return out;
     }
     Info out;
     if (a.exact) {
-      // a's strings are followed by b: a factor.
-      AddFactor(out.factors, *a.exact);
-    } else {
-      out.factors = std::move(a.factors);
+      // a's strings, then b's head when b has one: every match starts so.
+      if (b.head) {
+        if (auto p = Product(*a.exact, *b.head)) {
+          AddFactor(out.factors, *p);
+          out.head = std::move(*p);
+        } else {
+          AddFactor(out.factors, *a.exact);
+          AddFactor(out.factors, *b.head);
+          out.head = std::move(a.exact);
+        }
+      } else {
+        AddFactor(out.factors, *a.exact);
+        out.head = std::move(a.exact);
+      }
+      for (auto& f : b.factors) out.factors.push_back(std::move(f));
+      out.tail = std::move(b.tail);
+      return out;
     }
+    out.factors = std::move(a.factors);
+    out.head = std::move(a.head);
     if (b.exact) {
-      if (!a.exact && a.tail) {
+      if (a.tail) {
         if (auto p = Product(*a.tail, *b.exact)) {
           out.tail = std::move(*p);
         } else {
@@ -115,7 +169,12 @@ class Analyzer {
       }
       return out;
     }
-    if (!a.exact && a.tail) AddFactor(out.factors, *a.tail);
+    if (a.tail && b.head) {
+      Join(out.factors, *a.tail, *b.head);
+    } else {
+      if (a.tail) AddFactor(out.factors, *a.tail);
+      if (b.head) AddFactor(out.factors, *b.head);
+    }
     for (auto& f : b.factors) out.factors.push_back(std::move(f));
     out.tail = std::move(b.tail);
     return out;
@@ -131,6 +190,12 @@ class Analyzer {
     if (fa && fb) {
       fa->insert(fb->begin(), fb->end());
       AddFactor(out.factors, *fa);
+    }
+    auto ha = a.exact ? a.exact : a.head;
+    auto hb = b.exact ? b.exact : b.head;
+    if (ha && hb && ha->size() + hb->size() <= kMaxExact) {
+      ha->insert(hb->begin(), hb->end());
+      out.head = std::move(ha);
     }
     auto ta = a.exact ? a.exact : a.tail;
     auto tb = b.exact ? b.exact : b.tail;
@@ -201,13 +266,14 @@ class Analyzer {
     }
     // At least one match of the atom; more may follow.
     Info out;
-    out.factors = Finalize(atom);
     if (atom.exact) {
+      out.head = atom.exact;  // the head and tail carry it
       out.tail = atom.exact;
     } else {
-      out.tail = atom.tail;
+      out.factors = std::move(atom.factors);
+      out.head = std::move(atom.head);
+      out.tail = std::move(atom.tail);
     }
-    if (min >= 1 && atom.exact) out.factors.clear();  // the tail carries it
     return out;
   }
 

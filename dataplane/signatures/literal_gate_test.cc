@@ -43,6 +43,12 @@ TEST(LiteralGate, AssertionsAndReferencesAreZeroOrUnknown) {
   EXPECT_EQ(Gate("^Subject:(?=.*free)"), (Factors{{"subject:"}}));
 }
 
+TEST(LiteralGate, RepeatsJoinTheirNeighbours) {
+  // a d+ r e s+: every match holds "dres" (and starts "ad", too short).
+  EXPECT_EQ(Gate("ad+res+"), (Factors{{"dres"}}));
+  EXPECT_EQ(Gate("x\\s+(?:ab)+cd"), (Factors{{"abcd"}}));
+}
+
 TEST(LiteralGate, UnknownSyntaxGivesNoGate) {
   EXPECT_TRUE(Gate("(*UTF)abcdef").empty());
   EXPECT_TRUE(Gate("\\Qabc\\E").empty());
