@@ -1,6 +1,7 @@
 #include "dataplane/signatures/signature.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 namespace spamwall::signatures {
 
@@ -42,8 +43,12 @@ static std::string QuoteLiteral(std::string_view bytes) {
 }
 
 std::string FormatSignature(const Signature& sig) {
-  char score[32];
-  std::snprintf(score, sizeof score, "%g", sig.score);
+  // The shortest form that reads back as the same double.
+  char score[40];
+  for (int precision = 6; precision <= 17; ++precision) {
+    std::snprintf(score, sizeof score, "%.*g", precision, sig.score);
+    if (std::strtod(score, nullptr) == sig.score) break;
+  }
   std::string line = sig.id + " " + std::string(ClassName(sig.cls)) + " " + score + " " +
                      std::string(ScopeName(sig.scope)) + " ";
   if (sig.kind == PatternKind::kLiteral) {

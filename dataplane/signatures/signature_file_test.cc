@@ -93,14 +93,18 @@ TEST(SignatureFile, EveryBadLineIsReportedAndNothingIsKept) {
 TEST(SignatureFile, FormatParsesBack) {
   ParseResult r = Parse(
       "L spam 2.25 raw \"a\\\"b\\x01\\\\\"i\n"
+      "P spam -2.33333333333333335 raw \"p\"\n"
+      "Q spam 0.1 raw \"q\"\n"
       "R malware 3 body /a\\/b.c$/ms\n");
   ASSERT_TRUE(r.ok());
   std::string text;
   for (const Signature& s : r.signatures) text += FormatSignature(s) + "\n";
   ParseResult again = Parse(text);
   ASSERT_TRUE(again.ok()) << again.errors[0];
-  ASSERT_EQ(again.signatures.size(), 2u);
-  for (size_t i = 0; i < 2; ++i) {
+  ASSERT_EQ(again.signatures.size(), 4u);
+  EXPECT_EQ(FormatSignature(r.signatures[1]), "P spam -2.3333333333333335 raw \"p\"");
+  EXPECT_EQ(FormatSignature(r.signatures[2]), "Q spam 0.1 raw \"q\"");
+  for (size_t i = 0; i < 4; ++i) {
     EXPECT_EQ(again.signatures[i].id, r.signatures[i].id);
     EXPECT_EQ(again.signatures[i].pattern, r.signatures[i].pattern);
     EXPECT_EQ(again.signatures[i].flags, r.signatures[i].flags);
