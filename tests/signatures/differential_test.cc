@@ -14,7 +14,7 @@
 #include "dataplane/signatures/reference.h"
 #include "dataplane/signatures/scanner.h"
 #include "dataplane/signatures/signature_file.h"
-#include "tools/signatures/message_files.h"
+#include "control/signatures/message_files.h"
 
 namespace sw = spamwall::signatures;
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "tools/signatures/perl_regex.h"
+#include "control/signatures/perl_regex.h"
 
 #include <cctype>
 

@@ -1,4 +1,4 @@
-#include "tools/signatures/message_files.h"
+#include "control/signatures/message_files.h"
 
 #include <algorithm>
 #include <filesystem>

@@ -1,4 +1,4 @@
-#include "tools/signatures/sa_condition.h"
+#include "control/signatures/sa_condition.h"
 
 #include <cctype>
 #include <cstdlib>

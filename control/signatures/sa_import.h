@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "dataplane/signatures/signature.h"
-#include "tools/signatures/replace_tags.h"
-#include "tools/signatures/sa_condition.h"
+#include "control/signatures/replace_tags.h"
+#include "control/signatures/sa_condition.h"
 
 namespace spamwall::signatures {
 

@@ -1,4 +1,4 @@
-#include "tools/signatures/sa_import.h"
+#include "control/signatures/sa_import.h"
 
 #include <algorithm>
 #include <cctype>
@@ -7,7 +7,7 @@
 
 #include "dataplane/signatures/compiler.h"
 #include "dataplane/signatures/signature_file.h"
-#include "tools/signatures/perl_regex.h"
+#include "control/signatures/perl_regex.h"
 
 namespace spamwall::signatures {
 namespace {

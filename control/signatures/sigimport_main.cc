@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "dataplane/signatures/signature_file.h"
-#include "tools/signatures/sa_import.h"
+#include "control/signatures/sa_import.h"
 
 namespace fs = std::filesystem;
 namespace sw = spamwall::signatures;

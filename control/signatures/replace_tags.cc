@@ -1,4 +1,4 @@
-#include "tools/signatures/replace_tags.h"
+#include "control/signatures/replace_tags.h"
 
 #include <vector>
 

@@ -20,7 +20,7 @@
 #include "dataplane/signatures/scanner.h"
 #include "dataplane/signatures/serialize.h"
 #include "dataplane/signatures/signature_file.h"
-#include "tools/signatures/message_files.h"
+#include "control/signatures/message_files.h"
 
 namespace sw = spamwall::signatures;
 using Clock = std::chrono::steady_clock;
