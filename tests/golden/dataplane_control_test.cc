@@ -269,7 +269,14 @@ TEST_F(DataplaneControlTest, TelemetryCommandsAnswerFromTheSameCounters) {
   const unsigned long long before = rss_kb();
   for (int i = 0; i < 1000; i++) ASSERT_TRUE(ask("/spamwall/generations").contains("generation_300"));
   const unsigned long long after = rss_kb();
+#if defined(__SANITIZE_ADDRESS__)
+  // Under ASan freed memory waits in its quarantine and is not reused, so
+  // RSS grows without a leak; LeakSanitizer checks for real leaks at exit.
+  (void)before;
+  (void)after;
+#else
   EXPECT_LT(after, before + 4096) << "RSS " << before << " kB -> " << after << " kB over 1,000 reads";
+#endif
   close(fd);
 }
 
