@@ -87,6 +87,10 @@ int main(int argc, char** argv) {
   DataplaneLink link(cfg.dataplane_socket);
   Controller controller(cfg, &link, &audit);
   if (!controller.Init(&error)) return fail_unlinking(error);
+  // The sampler is known to the controller before the first request can
+  // ask for stats (it starts sampling once the socket serves).
+  StatsSampler sampler(&link, [&](bool reconnected) { controller.AfterSample(reconnected); });
+  controller.set_sampler(&sampler);
   proto::UnixServer::Options ctl_options;
   MetricsServer::Options metrics_options;
   Budget(&ctl_options, &metrics_options);
@@ -99,8 +103,6 @@ int main(int argc, char** argv) {
     return Fail(error);
   }
 
-  StatsSampler sampler(&link, [&](bool reconnected) { controller.AfterSample(reconnected); });
-  controller.set_sampler(&sampler);
   sampler.Start();
 
   MetricsServer metrics;
