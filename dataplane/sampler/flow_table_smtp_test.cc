@@ -14,6 +14,7 @@
 #include "dataplane/sampler/flow_table.h"
 #include "dataplane/smtp/sha256.h"
 #include "tests/fixtures/frame_builder.h"
+#include "tests/fixtures/tcp_conversation.h"
 
 namespace spamwall::sampler {
 namespace {
@@ -87,17 +88,6 @@ struct Wire {
   }
 };
 
-std::string Stuff(const std::string& message) {
-  std::string out;
-  bool line_start = true;
-  for (char c : message) {
-    if (line_start && c == '.') out += '.';
-    out += c;
-    line_start = c == '\n';
-  }
-  return out + ".\r\n";
-}
-
 std::string Hash(const std::string& s) {
   return smtp::Sha256::Hex(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
@@ -131,7 +121,7 @@ TEST_P(FlowTableSmtpTest, AWholeConversationGivesEveryField) {
   const double mail_ts = w.Now();
   w.Send(true, "MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nRCPT TO:<carol@example.net>\r\nDATA\r\n");
   w.Send(false, "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n");
-  w.Send(true, Stuff(first), 536, /*reorder=*/true);
+  w.Send(true, fixtures::DotStuff(first), 536, /*reorder=*/true);
   w.Send(false, "250 2.0.0 Ok: queued as 1A2B\r\n");
   const double mail2_ts = w.Now();
   w.Send(true, "MAIL FROM:<alice@example.org>\r\nRCPT TO:<dave@example.net>\r\nBDAT " +

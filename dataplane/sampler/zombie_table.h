@@ -22,12 +22,15 @@
 namespace spamwall::sampler {
 
 // One blocked attempt as a worker hands it over: a SYN the policy dropped.
+// No member initializers on purpose: the worker keeps a burst's worth per
+// sampler on its stack and fills every field, so nothing is zeroed per
+// burst (value-initialize, `BlockedAttempt a{};`, where fields are left out).
 struct BlockedAttempt {
-  uint8_t l3 = 0;      // SW_L3_IPV4 / SW_L3_IPV6
-  uint8_t reason = 0;  // sw_reason (consumer_smtp, quarantine, mx_fence)
-  uint16_t dport = 0;
-  uint8_t src[16] = {};  // the subscriber that tried
-  uint8_t dst[16] = {};  // where to
+  uint8_t l3;      // SW_L3_IPV4 / SW_L3_IPV6
+  uint8_t reason;  // sw_reason (consumer_smtp, quarantine, mx_fence)
+  uint16_t dport;
+  uint8_t src[16];  // the subscriber that tried
+  uint8_t dst[16];  // where to
 };
 static_assert(sizeof(BlockedAttempt) == 36);
 

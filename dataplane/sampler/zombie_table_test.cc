@@ -11,7 +11,7 @@ namespace spamwall::sampler {
 namespace {
 
 BlockedAttempt Attempt(uint32_t subscriber, uint32_t destination, uint8_t reason = SW_REASON_CONSUMER_SMTP) {
-  BlockedAttempt a;
+  BlockedAttempt a{};
   a.l3 = SW_L3_IPV4;
   a.reason = reason;
   a.dport = 25;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "dataplane/smtp/sha256.h"
+#include "tests/fixtures/tcp_conversation.h"
 
 namespace spamwall::smtp {
 namespace {
@@ -57,17 +58,6 @@ struct Conv {
 };
 
 // The message as DATA carries it: dot-stuffed, with the "." line.
-std::string Stuff(const std::string& message) {
-  std::string out;
-  bool line_start = true;
-  for (char c : message) {
-    if (line_start && c == '.') out += '.';
-    out += c;
-    line_start = c == '\n';
-  }
-  return out + ".\r\n";
-}
-
 // A literal with its NULs.
 template <size_t N>
 std::string B(const char (&s)[N]) {
@@ -105,7 +95,7 @@ void Send(Conv& c, const std::string& from, const std::string& rcpt, const std::
   c.S("250 2.1.5 Ok\r\n");
   c.C("DATA\r\n");
   c.S("354 End data with <CR><LF>.<CR><LF>\r\n");
-  c.C(Stuff(message));
+  c.C(fixtures::DotStuff(message));
   c.S("250 2.0.0 Ok: queued as 4AbC\r\n");
 }
 
@@ -171,7 +161,7 @@ TEST(SmtpParserTest, AnySplitOfTheStreamsGivesTheSameEvents) {
     feed(false, "220 mx ESMTP\r\n");
     feed(true, "EHLO pc\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n");
     feed(false, "250-mx\r\n250 PIPELINING\r\n250 ok\r\n250 ok\r\n354 go\r\n");
-    feed(true, Stuff(kMessage));
+    feed(true, fixtures::DotStuff(kMessage));
     feed(false, "250 queued\r\n");
     feed(true, "BDAT 7\r\nab\r\n.\r\nBDAT 0 LAST\r\n");
     feed(false, "250 ok\r\n250 queued\r\n");
@@ -497,7 +487,7 @@ TEST(SmtpParserTest, TooMuchBeforeTheReplyToDataIsTakenAsTheMessage) {
   Greet(c);
   c.C("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n");
   const std::string body = "Subject: early\r\n\r\n" + std::string(3000, 'z') + "\r\n";
-  c.C(Stuff(body));
+  c.C(fixtures::DotStuff(body));
   c.S("250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n");
   ASSERT_EQ(c.sink.messages.size(), 1u);
   EXPECT_EQ(c.sink.messages[0].sha256, Hash(body));
@@ -556,7 +546,7 @@ TEST(SmtpParserTest, MessagesAreEmittedInTheOrderTheirDataEnded) {
   Greet(c);
   c.C("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n");
   c.S("250 ok\r\n250 ok\r\n354 go\r\n");
-  c.C(Stuff(kMessage) + "MAIL FROM:<second@x>\r\nRCPT TO:<c@y>\r\nBDAT 3\r\nabcRSET\r\n");
+  c.C(fixtures::DotStuff(kMessage) + "MAIL FROM:<second@x>\r\nRCPT TO:<c@y>\r\nBDAT 3\r\nabcRSET\r\n");
   EXPECT_TRUE(c.sink.messages.empty());
   c.S("250 queued\r\n250 ok\r\n250 ok\r\n250 chunk\r\n250 reset\r\n");
   ASSERT_EQ(c.sink.messages.size(), 2u);
