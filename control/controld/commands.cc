@@ -2,11 +2,13 @@
 // dispatch, argument checks, and the audit record of every mutating request.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
 
 #include "control/controld/command_args.h"
+#include "control/controld/overlay_overrides.h"
 #include "control/controld/controller.h"
 #include "control/controld/policy_diff.h"
 #include "control/controld/policy_source.h"
@@ -69,6 +71,7 @@ const std::vector<Controller::Command>& Controller::Commands() {
       {n::kExemptAdd, kOverlay, nullptr, [](C* c, const Request& r, Overlay* o) { return c->ExemptAddDel(r, true, o); }},
       {n::kExemptDel, kOverlay, nullptr, [](C* c, const Request& r, Overlay* o) { return c->ExemptAddDel(r, false, o); }},
       {n::kModeSet, kOverlay, nullptr, [](C* c, const Request& r, Overlay* o) { return c->ModeSet(r, o); }},
+      {n::kModeClear, kOverlay, nullptr, [](C* c, const Request& r, Overlay* o) { return c->ModeClear(r, o); }},
   };
   return table;
 }
@@ -184,7 +187,9 @@ Reply Controller::PolicyCheck(const Request& r) {
       res["errors"] = nlohmann::json::array();
       nlohmann::json warnings = list(diag.warnings);
       for (const auto& w : built.record.warnings) warnings.push_back(w);
+      for (const auto& w : FileWarnings(*file)) warnings.push_back(w);
       res["warnings"] = warnings;
+      res["mode"] = {{"file", ModeName(file->mode)}, {"effective", ModeName(built.record.merged.mode)}};
       res["diff"] = PolicyDiff(KeysFor(current_ ? &*current_ : nullptr), *KeysFor(&built.record));
       res["summary"] = SummaryJson(built.record.summary);
       res["compile_ms"] = built.compile_ms;
@@ -222,6 +227,7 @@ Reply Controller::PolicyPush(const Request& r, nlohmann::json* changes) {
     return refusal;
   }
   for (const auto& w : diag.warnings) built.record.warnings.insert(built.record.warnings.begin(), w.ToString());
+  for (auto& w : FileWarnings(built.record.file_policy)) built.record.warnings.push_back(std::move(w));
   nlohmann::json dp;
   if (!Commit(std::move(built.record), *built.compiled, "spamwallctl policy push " + path + " by " + r.peer.user,
               &dp, &refusal, &built.image_ms))
@@ -247,23 +253,34 @@ Reply Controller::PolicyPush(const Request& r, nlohmann::json* changes) {
 }
 
 Reply Controller::PolicyRollback(const Request& r, nlohmann::json* changes) {
-  std::string arg_error;
-  if (!api::ctl::NoArgs(r.args, &arg_error)) return BadArgs(r.cmd + ": " + arg_error);
-  if (!previous_) return Reply::Error(proto::kRefused, "no previous generation to roll back to");
+  api::ctl::PolicyRollbackArgs args;
+  Reply bad;
+  if (!ParseArgs(r, &args, &bad)) return bad;
+  if (!current_) return Reply::Error(proto::kRefused, "no policy is live: nothing to roll back");
+  const uint64_t from = current_->generation;
+  if (args.to == from)
+    return Reply::Error(proto::kRefused, "generation " + std::to_string(from) + " is the live one");
+  if (!args.to && !previous_) return Reply::Error(proto::kRefused, "no previous generation to roll back to");
+  const uint64_t restored = args.to ? args.to : previous_->generation;
   const auto t0 = std::chrono::steady_clock::now();
-  PolicyRecord back = *previous_;
-  const uint64_t from = current_->generation, restored = back.generation;
-  // Its tables come back from its saved image, under a new number.
+  // Its record and tables come back from its saved image, under a new number.
   std::unique_ptr<CompiledPolicy> compiled;
   std::string error;
-  if (!LoadRecord(restored, &error, &compiled))
+  const std::vector<uint64_t> list = store_.List();
+  std::string saved;
+  for (uint64_t g : list) saved += (saved.empty() ? "" : " ") + std::to_string(g);
+  if (std::find(list.begin(), list.end(), restored) == list.end())
     return Reply::Error(proto::kRefused, "cannot roll back to generation " + std::to_string(restored) +
-                                             ": " + error);
-  nlohmann::json diff = PolicyDiff(KeysFor(&*current_), *KeysFor(&back));
+                                             ": it is not saved (saved generations: " + saved + ")");
+  std::optional<PolicyRecord> back = LoadRecord(restored, &error, &compiled);
+  if (!back)
+    return Reply::Error(proto::kRefused, "cannot roll back to generation " + std::to_string(restored) + ": " +
+                                             error + " (saved generations: " + saved + ")");
+  nlohmann::json diff = PolicyDiff(KeysFor(&*current_), *KeysFor(&*back));
   nlohmann::json dp;
   Reply refusal;
-  if (!Commit(back, *compiled, "spamwallctl policy rollback to generation " + std::to_string(restored) +
-                                   " by " + pending_user_, &dp, &refusal))
+  if (!Commit(*back, *compiled, "spamwallctl policy rollback to generation " + std::to_string(restored) +
+                                    " by " + pending_user_, &dp, &refusal))
     return refusal;
   // The overlay goes back with the policy it was compiled with.
   overlay_ = current_->overlay;
@@ -282,7 +299,8 @@ Reply Controller::PolicyRollback(const Request& r, nlohmann::json* changes) {
 
 nlohmann::json Controller::RecordJson(const PolicyRecord& r) const {
   return {{"generation", r.generation}, {"source", r.source},
-          {"mode", ModeName(r.merged.mode)}, {"pushed_by", r.pushed_by},
+          {"mode", ModeName(r.merged.mode)}, {"file_mode", ModeName(r.file_policy.mode)},
+          {"compiled_on", FormatDay(r.compiled_on)}, {"pushed_by", r.pushed_by},
           {"pushed_at", r.pushed_at},   {"on_dataplane", r.on_dataplane},
           {"digest", r.digest},
           {"summary", SummaryJson(r.summary)}, {"warnings", r.warnings}};
@@ -295,6 +313,9 @@ Reply Controller::PolicyShow() {
                         {"start_warnings", start_warnings_},
                         {"saved_generations", store_.List()},
                         {"overlay", OverlayToJson(overlay_)},
+                        {"mode", ModeJson()},
+                        {"overrides", current_ ? OverridesJson(OverlayOverrides(current_->file_policy, overlay_))
+                                               : nlohmann::json::array()},
                         {"state_dir", cfg_.state_dir},
                         {"dataplane_socket", link_->path()}};
   nlohmann::json reply;
@@ -317,6 +338,8 @@ Reply Controller::Stats() {
   StatsSample s = sampler_ ? sampler_->Last() : StatsSample{};
   res["packets_per_s"] = s.packets_per_s;
   res["controld_generation"] = Counters().generation;
+  std::lock_guard<std::mutex> lock(mu_);
+  res["mode_origin"] = ModeJson();
   return Reply::Ok(res);
 }
 
@@ -331,15 +354,46 @@ Reply Controller::ListQuarantine() {
 
 Reply Controller::ListExemptions() {
   nlohmann::json entries = nlohmann::json::array();
-  auto add = [&](const std::string& p, const std::string& o, const std::string& why,
-                 const std::string& exp, const char* origin) {
-    entries.push_back({{"prefix", p}, {"owner", o}, {"reason", why}, {"expires", exp}, {"origin", origin}});
+  const Day today = TodayUtc();
+  auto add = [&](const std::string& p, const std::string& o, const std::string& why, const std::string& exp,
+                 const char* origin, const ChangeOrigin& added) {
+    Day d = 0;
+    ParseDay(exp, &d);  // checked when it was added
+    const char* state = d < today ? "expired" : d - today < 7 ? "expiring" : "active";
+    nlohmann::json e = {{"prefix", p}, {"owner", o}, {"reason", why}, {"expires", exp},
+                        {"state", state}, {"days_left", d < today ? 0 : d - today + 1}, {"origin", origin}};
+    if (!added.by.empty()) e["added_by"] = added.by, e["added_at"] = added.at;
+    entries.push_back(std::move(e));
   };
-  for (const auto& x : overlay_.exemptions) add(x.prefix, x.owner, x.reason, x.expires, "overlay");
+  for (const auto& x : overlay_.exemptions) add(x.prefix, x.owner, x.reason, x.expires, "overlay", x.added);
   if (current_)
     for (const auto& e : current_->file_policy.exemptions)
-      add(FormatPrefix(e.prefix), e.owner, e.reason, e.expires_text, "policy");
-  return Reply::Ok({{"entries", entries}});
+      add(FormatPrefix(e.prefix), e.owner, e.reason, e.expires_text, "policy", ChangeOrigin{});
+  return Reply::Ok({{"entries", entries}, {"today", FormatDay(today)}});
+}
+
+nlohmann::json Controller::ModeJson() const {
+  if (!current_) return nullptr;
+  nlohmann::json m = {{"effective", ModeName(overlay_.mode ? *overlay_.mode : current_->file_policy.mode)},
+                      {"file", ModeName(current_->file_policy.mode)},
+                      {"origin", overlay_.mode ? "override" : "file"}};
+  if (overlay_.mode) m["set_by"] = overlay_.mode_set.by, m["set_at"] = overlay_.mode_set.at;
+  return m;
+}
+
+bool Controller::TooWide(const Prefix& p) const {
+  return p.length < (p.family == 4 ? cfg_.max_exemption_len_v4 : cfg_.max_exemption_len_v6);
+}
+
+std::vector<std::string> Controller::FileWarnings(const Policy& file) const {
+  std::vector<std::string> w = OverrideWarnings(file, overlay_);
+  for (const auto& e : file.exemptions)
+    if (TooWide(e.prefix))
+      w.push_back(file.files[e.loc.file] + ":" + std::to_string(e.loc.line) + ":" + std::to_string(e.loc.column) +
+                  ": exemption " + FormatPrefix(e.prefix) + " (owner " + e.owner + ") is wider than /" +
+                  std::to_string(e.prefix.family == 4 ? cfg_.max_exemption_len_v4 : cfg_.max_exemption_len_v6) +
+                  " (controld's max_exemption_v" + (e.prefix.family == 4 ? "4" : "6") + ")");
+  return w;
 }
 
 Reply Controller::AuditTail(const Request& r) {

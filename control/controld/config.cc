@@ -33,7 +33,10 @@ std::map<std::string, std::string Config::*> Fields() {
           {"dataplane_socket", &Config::dataplane_socket},
           {"state_dir", &Config::state_dir},
           {"audit_log", &Config::audit_log},
-          {"prometheus", &Config::prometheus}};
+          {"prometheus", &Config::prometheus},
+          {"max_exemption_v4", &Config::max_exemption_v4},
+          {"max_exemption_v6", &Config::max_exemption_v6},
+          {"keep_generations", &Config::keep_generations}};
 }
 
 std::string KnownKeys() {
@@ -106,7 +109,27 @@ bool LoadConfigFile(const std::string& path, Config* cfg, std::string* error) {
   return ParseConfigText(*text, path, cfg, error);
 }
 
+namespace {
+
+// A decimal integer lo..hi (the whole text).
+bool IntIn(const std::string& key, const std::string& v, int lo, int hi, int* out, std::string* error) {
+  const bool digits = !v.empty() && v.size() <= 4 && v.find_first_not_of("0123456789") == std::string::npos;
+  const int n = digits ? std::stoi(v) : -1;
+  if (n < lo || n > hi) {
+    *error = key + " must be an integer " + std::to_string(lo) + ".." + std::to_string(hi) + ", not '" + v + "'";
+    return false;
+  }
+  *out = n;
+  return true;
+}
+
+}  // namespace
+
 bool ValidateConfig(Config* cfg, std::string* error) {
+  if (!IntIn("max_exemption_v4", cfg->max_exemption_v4, 0, 32, &cfg->max_exemption_len_v4, error) ||
+      !IntIn("max_exemption_v6", cfg->max_exemption_v6, 0, 128, &cfg->max_exemption_len_v6, error) ||
+      !IntIn("keep_generations", cfg->keep_generations, 2, 1000, &cfg->keep, error))
+    return false;
   const std::pair<const char*, const std::string*> paths[] = {
       {"socket", &cfg->socket},         {"dataplane_socket", &cfg->dataplane_socket},
       {"state_dir", &cfg->state_dir},   {"audit_log", &cfg->audit_log}};

@@ -22,11 +22,19 @@ struct Config {
   std::string state_dir = "/var/lib/spamwall";
   std::string audit_log = "/var/log/spamwall/audit.log";
   std::string prometheus = "127.0.0.1:9632";  // host:port; empty: off
+  // An exemption shorter than these prefix lengths (wider) needs --force.
+  std::string max_exemption_v4 = "24";
+  std::string max_exemption_v6 = "56";
+  // Generations kept in state_dir/generations for `policy rollback --to N`
+  // (the live, previous and any in doubt are always kept).
+  std::string keep_generations = "8";
 
   // Derived by ValidateConfig.
   mode_t mode = 0660;
   std::string prometheus_host;
   int prometheus_port = 0;
+  int max_exemption_len_v4 = 24, max_exemption_len_v6 = 56;
+  int keep = 8;
 };
 
 // Reads YAML text into *cfg (keys absent keep their value). On error *error

@@ -59,7 +59,15 @@ nlohmann::json StoredRecordJson(const PolicyRecord& r) {
           {"source", r.source},
           {"pushed_by", r.pushed_by},
           {"pushed_at", r.pushed_at},
+          {"compiled_on", FormatDay(r.compiled_on)},
           {"warnings", r.warnings}};
+}
+
+std::vector<const Exemption*> ExpiredSinceCompile(const PolicyRecord& rec, Day today) {
+  std::vector<const Exemption*> out;
+  for (const auto& e : rec.merged.exemptions)
+    if (e.expires < today && e.expires >= rec.compiled_on) out.push_back(&e);
+  return out;
 }
 
 Controller::Controller(Config cfg, DataplaneLink* link, AuditLog* audit)
@@ -100,6 +108,13 @@ std::optional<PolicyRecord> Controller::LoadRecord(uint64_t gen, std::string* er
           return std::nullopt;
         }
         *field = j.value(key, "");
+      }
+      // The day its exemptions were judged by; images before it have only
+      // the push's time (a rollback's tables keep the day they were made).
+      const std::string day = j.value("compiled_on", rec.pushed_at.substr(0, 10));
+      if (!ParseDay(day, &rec.compiled_on)) {
+        *error = where + "controld record: compiled_on: not a date YYYY-MM-DD";
+        return std::nullopt;
       }
       if (j.contains("warnings") && j["warnings"].is_array())
         for (const auto& w : j["warnings"])
@@ -228,7 +243,10 @@ bool Controller::Build(Policy file_policy, const Overlay& overlay, const std::st
   }
   auto t0 = std::chrono::steady_clock::now();
   Diagnostics diag;
-  out->compiled = CompilePolicy(rec.merged, CompileOptions{}, &diag);
+  CompileOptions opts;
+  opts.coverage = &out->coverage;
+  rec.compiled_on = opts.today;
+  out->compiled = CompilePolicy(rec.merged, opts, &diag);
   out->compile_ms = MsSince(t0);
   if (!out->compiled || !diag.ok()) {
     out->errors = ErrorLines(diag);
@@ -279,7 +297,7 @@ void Controller::Promote(PolicyRecord rec) {
   std::set<uint64_t> keep = {current_->generation};
   if (previous_) keep.insert(previous_->generation);
   if (in_doubt_) keep.insert(in_doubt_->generation);
-  store_.Prune(keep);
+  store_.Prune(keep, static_cast<size_t>(cfg_.keep));
 }
 
 bool Controller::Commit(PolicyRecord rec, const CompiledPolicy& compiled, const std::string& origin,
@@ -489,9 +507,71 @@ void Controller::AfterSample(bool reconnected) {
   if (!Reconcile(&error) && reconnected) Log(error);
 }
 
+void Controller::ExpireOnTime() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!current_ || in_doubt_ || !current_->on_dataplane) return;
+  if (sampler_ && !sampler_->Last().up) return;  // tried once it answers again
+  const Day today = TodayUtc();
+  const std::vector<const Exemption*> expired = ExpiredSinceCompile(*current_, today);
+  if (expired.empty()) return;
+  // A push that failed (dataplane away, disk full) is tried again each minute.
+  const auto now = std::chrono::steady_clock::now();
+  if (last_expiry_try_ != std::chrono::steady_clock::time_point{} &&
+      now - last_expiry_try_ < std::chrono::minutes(1))
+    return;
+  last_expiry_try_ = now;
+  nlohmann::json list = nlohmann::json::array();
+  std::string names;
+  for (const Exemption* e : expired) {
+    list.push_back({{"prefix", FormatPrefix(e->prefix)}, {"owner", e->owner}, {"expires", e->expires_text}});
+    names += (names.empty() ? "" : ", ") + FormatPrefix(e->prefix) + " (owner " + e->owner + ", expired " +
+             e->expires_text + ")";
+  }
+  // Audited as any change, under controld's own name.
+  proto::Request req;
+  req.cmd = "policy.expire";
+  req.args = {{"day", FormatDay(today)}, {"expired", list}};
+  req.peer.uid = geteuid();
+  req.peer.gid = getegid();
+  req.peer.pid = getpid();
+  req.peer.user = "spamwall-controld";
+  pending_user_ = "spamwall-controld (exemption expiry)";
+  AuditRecord rec;
+  Reply reply;
+  if (!AuditIntent(req, &rec, &reply)) {
+    Log("exemption expiry not applied: " + reply.message + " (retried in a minute)");
+    return;
+  }
+  Built built;
+  nlohmann::json changes = nlohmann::json::object();
+  if (Build(current_->file_policy, overlay_, current_->source, &built, &reply)) {
+    nlohmann::json diff = PolicyDiff(KeysFor(&*current_), *KeysFor(&built.record));
+    nlohmann::json dp;
+    if (Commit(std::move(built.record), *built.compiled,
+               "spamwall-controld: exemptions expired at 00:00 UTC " + FormatDay(today) + ": " + names, &dp,
+               &reply)) {
+      changes = ChangedLists(diff);
+      reply = Reply::Ok({{"generation", current_->generation}, {"expired", list}});
+      Log("generation " + std::to_string(current_->generation) + " live: " + names + " no longer applies");
+    }
+  }
+  AuditOutcome(&rec, reply, changes);
+  if (!reply.ok()) Log("exemption expiry not applied: " + reply.message + " (retried in a minute)");
+}
+
 ControldCounters Controller::Counters() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return counters_;
+  ControldCounters c = counters_;
+  if (current_) {
+    const Day today = TodayUtc();
+    for (const auto& e : current_->merged.exemptions) {
+      if (e.expires < today) c.exemptions_expired++;
+      else if (e.expires - today < 7) c.exemptions_expiring_7d++, c.exemptions_active++;
+      else c.exemptions_active++;
+    }
+    c.mode_override = overlay_.mode && *overlay_.mode != current_->file_policy.mode;
+  }
+  return c;
 }
 
 }  // namespace spamwall::controld

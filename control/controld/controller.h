@@ -27,6 +27,7 @@
 #include "control/controld/overlay.h"
 #include "control/controld/policy_diff.h"
 #include "control/controld/stats_sampler.h"
+#include "control/policy/exemption_coverage.h"
 #include "control/policy/policy.h"
 #include "ipc/server.h"
 
@@ -45,8 +46,13 @@ struct PolicyRecord {
   std::string source;
   std::string pushed_by;
   std::string pushed_at;  // ISO 8601 UTC
+  Day compiled_on = 0;    // the day its exemptions were judged by (UTC)
   bool on_dataplane = false;  // false until a dataplane accepted it
 };
+
+// The exemptions of rec that applied when it was compiled and have expired
+// by `today`: the live generation must be recompiled without them.
+std::vector<const Exemption*> ExpiredSinceCompile(const PolicyRecord& rec, Day today);
 
 // The record as stored in its image (kControldRecord) and back; the model
 // (kPolicyModel) and the image's own meta complete it.
@@ -84,6 +90,12 @@ class Controller {
   void AfterSample(bool reconnected);
 
   void set_sampler(const StatsSampler* s) { sampler_ = s; }
+
+  // Once a second (after each stats sample): when a UTC midnight has passed
+  // after which an exemption of the live generation no longer applies,
+  // recompile file + overlay and push it, logged and audited as
+  // controld's own change (docs/control-protocol.md, "Expiry").
+  void ExpireOnTime();
   ControldCounters Counters() const;
 
  private:
@@ -93,6 +105,7 @@ class Controller {
     std::unique_ptr<CompiledPolicy> compiled;
     double compile_ms = 0, image_ms = 0;
     std::vector<std::string> errors;  // why Build refused, one per line
+    std::vector<ExemptionCoverage> coverage;  // of each unexpired exemption
   };
 
   bool Build(Policy file_policy, const Overlay& overlay, const std::string& source,
@@ -170,6 +183,14 @@ class Controller {
   proto::Reply QuarantineAddDel(const proto::Request& r, bool add, Overlay* next);
   proto::Reply ExemptAddDel(const proto::Request& r, bool add, Overlay* next);
   proto::Reply ModeSet(const proto::Request& r, Overlay* next);
+  proto::Reply ModeClear(const proto::Request& r, Overlay* next);
+  // The warnings a file gets on check and push beyond the compiler's: the
+  // overlay's overrides of it and exemptions wider than the configured size.
+  std::vector<std::string> FileWarnings(const Policy& file) const;
+  // An exemption wider than max_exemption_v4|v6.
+  bool TooWide(const Prefix& p) const;
+  // The effective mode and where it comes from, for show and stats.
+  nlohmann::json ModeJson() const;
   proto::Reply ListQuarantine();
   proto::Reply ListExemptions();
   proto::Reply AuditTail(const proto::Request& r);
@@ -197,6 +218,7 @@ class Controller {
   std::mutex pending_mu_;         // guards pending_ (taken without mu_)
   std::vector<PendingChange*> pending_;  // overlay requests not yet in a batch
   ControldCounters counters_;
+  std::chrono::steady_clock::time_point last_expiry_try_{};  // a failed one is retried each minute
 };
 
 }  // namespace spamwall::controld

@@ -103,9 +103,9 @@ std::vector<uint64_t> GenerationStore::List() const {
   return out;
 }
 
-void GenerationStore::Prune(const std::set<uint64_t>& keep) {
+void GenerationStore::Prune(const std::set<uint64_t>& keep, size_t newest) {
   std::vector<uint64_t> all = List();
-  const size_t newest_from = all.size() > kKeptImages ? all.size() - kKeptImages : 0;
+  const size_t newest_from = all.size() > newest ? all.size() - newest : 0;
   for (size_t i = 0; i < newest_from; i++)
     if (!keep.count(all[i])) Remove(all[i]);
 }

@@ -21,10 +21,6 @@
 
 namespace spamwall::controld {
 
-// Images kept besides live, previous and one in doubt: enough to see what
-// recent pushes were, bounded so months of pushes do not fill the disk.
-constexpr size_t kKeptImages = 8;
-
 class GenerationStore {
  public:
   explicit GenerationStore(std::string state_dir) : dir_(std::move(state_dir)) {}
@@ -42,8 +38,10 @@ class GenerationStore {
   void Remove(uint64_t gen);
   // The generations on disk, ascending.
   std::vector<uint64_t> List() const;
-  // Removes every image but `keep` and the kKeptImages newest.
-  void Prune(const std::set<uint64_t>& keep);
+  // Removes every image but `keep` and the `newest` newest (controld's
+  // keep_generations: what `policy rollback --to N` can restore, bounded so
+  // months of pushes do not fill the disk).
+  void Prune(const std::set<uint64_t>& keep, size_t newest);
 
  private:
   std::string dir_;

@@ -89,7 +89,10 @@ int main(int argc, char** argv) {
   if (!controller.Init(&error)) return fail_unlinking(error);
   // The sampler is known to the controller before the first request can
   // ask for stats (it starts sampling once the socket serves).
-  StatsSampler sampler(&link, [&](bool reconnected) { controller.AfterSample(reconnected); });
+  StatsSampler sampler(&link, [&](bool reconnected) {
+    controller.AfterSample(reconnected);
+    controller.ExpireOnTime();
+  });
   controller.set_sampler(&sampler);
   proto::UnixServer::Options ctl_options;
   MetricsServer::Options metrics_options;

@@ -109,6 +109,16 @@ std::string RenderMetrics(const nlohmann::json& stats, double packets_per_s,
   }
   w.Family("spamwall_policy_push_seconds", "gauge", "Duration of the last successful push, load to publish.");
   w.Sample("spamwall_policy_push_seconds", "", c.last_push_seconds);
+  w.Family("spamwall_exemptions", "gauge",
+           "Exemptions of the live policy (file and runtime) by state today (UTC): active, expired.");
+  w.Sample("spamwall_exemptions", L("state", "active"), static_cast<double>(c.exemptions_active));
+  w.Sample("spamwall_exemptions", L("state", "expired"), static_cast<double>(c.exemptions_expired));
+  w.Family("spamwall_exemptions_expiring_7d", "gauge",
+           "Active exemptions whose last day is within the next 7 days (UTC), today included.");
+  w.Sample("spamwall_exemptions_expiring_7d", "", static_cast<double>(c.exemptions_expiring_7d));
+  w.Family("spamwall_mode_override", "gauge",
+           "1 while a runtime mode override (spamwallctl mode) differs from the policy file's mode.");
+  w.Sample("spamwall_mode_override", "", c.mode_override ? 1 : 0);
   return w.Take();
 }
 

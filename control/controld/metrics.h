@@ -16,6 +16,10 @@ struct ControldCounters {
   std::map<std::string, uint64_t> pushes;  // result ("ok", "refused", "unavailable") -> count
   double last_push_seconds = 0;
   uint64_t generation = 0;
+  // The live generation's exemptions (file and overlay) by state today (UTC):
+  // active (expiring within 7 days included), expiring within 7 days, expired.
+  uint64_t exemptions_active = 0, exemptions_expiring_7d = 0, exemptions_expired = 0;
+  bool mode_override = false;  // a runtime mode differs from the file's
 };
 
 // `stats` is the dataplane's stats result (null when it is down: spamwall_up 0

@@ -1,10 +1,12 @@
 #include "control/controld/overlay.h"
 
+#include <algorithm>
 #include <initializer_list>
 
 #include "dataplane/core/huge_page_hint.h"
 
 #include "control/controld/atomic_file.h"
+#include "control/policy/ipv4_in_ipv6.h"
 #include "control/policy/list_lines.h"
 #include "control/policy/policy_loader.h"
 #include "dataplane/core/prefix.h"
@@ -15,32 +17,13 @@ namespace spamwall::controld {
 
 namespace {
 
-// An IPv4 address written as IPv6 (::ffff:a.b.c.d, or the deprecated
-// ::a.b.c.d) never matches: IPv4 packets are looked up by their IPv4
-// address. Refused with the form that would.
-bool RefuseMappedV4(const Prefix& p, std::string* error) {
-  if (p.family != 6 || p.length < 96) return true;
-  bool zeros = true;
-  for (int i = 0; i < 10; i++) zeros = zeros && p.addr[i] == 0;
-  const bool mapped = zeros && p.addr[10] == 0xff && p.addr[11] == 0xff;
-  const bool compatible = zeros && p.addr[10] == 0 && p.addr[11] == 0 && p.addr[12] != 0;
-  if (!mapped && !compatible) return true;
-  Prefix v4;
-  v4.family = 4;
-  v4.length = static_cast<uint8_t>(p.length - 96);
-  for (int i = 0; i < 4; i++) v4.addr[i] = p.addr[12 + i];
-  *error = FormatPrefix(p) + " is an IPv4-" + (mapped ? "mapped" : "compatible") +
-           " IPv6 address, which IPv4 packets never match: use its IPv4 form " + FormatPrefix(v4);
-  return false;
-}
-
 bool CheckPrefix(const std::string& text, Prefix* p, std::string* error) {
   std::string why;
   if (!ParsePrefix(text, p, &why)) {
     *error = api::ctl::Printable(why);
     return false;
   }
-  return RefuseMappedV4(*p, error);
+  return RefuseIpv4InIpv6(*p, error);
 }
 
 }  // namespace
@@ -129,13 +112,19 @@ bool ParseMode(const std::string& text, PolicyMode* m) {
 }
 
 nlohmann::json OverlayToJson(const Overlay& o) {
+  auto origin = [](const ChangeOrigin& c) { return nlohmann::json{{"by", c.by}, {"at", c.at}}; };
   nlohmann::json ex = nlohmann::json::array();
   for (const auto& e : o.exemptions)
-    ex.push_back({{"prefix", e.prefix}, {"owner", e.owner}, {"reason", e.reason}, {"expires", e.expires}});
+    ex.push_back({{"prefix", e.prefix}, {"owner", e.owner}, {"reason", e.reason}, {"expires", e.expires},
+                  {"added", origin(e.added)}});
+  nlohmann::json added = nlohmann::json::object();
+  for (const auto& [q, c] : o.quarantine_added) added[q] = origin(c);
   return {{"version", 1},
           {"quarantine", o.quarantine},
+          {"quarantine_added", added},
           {"exemptions", ex},
-          {"mode", o.mode ? nlohmann::json(ModeName(*o.mode)) : nlohmann::json(nullptr)}};
+          {"mode", o.mode ? nlohmann::json(ModeName(*o.mode)) : nlohmann::json(nullptr)},
+          {"mode_set", origin(o.mode_set)}};
 }
 
 namespace {
@@ -162,6 +151,20 @@ bool StringField(const nlohmann::json& j, const char* key, const std::string& wh
   return true;
 }
 
+// {"by": "...", "at": "..."} (absent: unknown, as overlays saved before it).
+bool OriginField(const nlohmann::json& j, const char* key, const std::string& where, ChangeOrigin* out,
+                 std::string* error) {
+  auto it = j.find(key);
+  if (it == j.end()) return true;
+  const std::string at = where + key + ".";
+  if (!it->is_object()) {
+    *error = where + key + ": must be an object {by, at}";
+    return false;
+  }
+  return OnlyKeys(*it, at, {"by", "at"}, error) && StringField(*it, "by", at, &out->by, error) &&
+         StringField(*it, "at", at, &out->at, error);
+}
+
 }  // namespace
 
 bool OverlayFromJson(const nlohmann::json& j, Overlay* o, std::string* error) {
@@ -170,7 +173,9 @@ bool OverlayFromJson(const nlohmann::json& j, Overlay* o, std::string* error) {
     *error = "not a JSON object";
     return false;
   }
-  if (!OnlyKeys(j, "", {"version", "quarantine", "exemptions", "mode"}, error)) return false;
+  if (!OnlyKeys(j, "", {"version", "quarantine", "quarantine_added", "exemptions", "mode", "mode_set"}, error) ||
+      !OriginField(j, "mode_set", "", &o->mode_set, error))
+    return false;
   if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int64_t>() != 1) {
     *error = "version: must be 1 (this build reads overlay version 1)";
     return false;
@@ -195,6 +200,22 @@ bool OverlayFromJson(const nlohmann::json& j, Overlay* o, std::string* error) {
       o->quarantine.push_back(norm);
     }
   }
+  if (j.contains("quarantine_added")) {
+    const nlohmann::json& a = j["quarantine_added"];
+    if (!a.is_object()) {
+      *error = "quarantine_added: must be an object {entry: {by, at}}";
+      return false;
+    }
+    for (const auto& [q, _] : a.items()) {
+      ChangeOrigin c;
+      if (!OriginField(a, q.c_str(), "quarantine_added.", &c, error)) return false;
+      if (std::find(o->quarantine.begin(), o->quarantine.end(), q) == o->quarantine.end()) {
+        *error = "quarantine_added." + api::ctl::Printable(q, 64) + ": not in the quarantine";
+        return false;
+      }
+      o->quarantine_added[q] = c;
+    }
+  }
   if (j.contains("exemptions")) {
     if (!j["exemptions"].is_array()) {
       *error = "exemptions: must be a list";
@@ -208,7 +229,8 @@ bool OverlayFromJson(const nlohmann::json& j, Overlay* o, std::string* error) {
         return false;
       }
       OverlayExemption e;
-      if (!OnlyKeys(x, where, {"prefix", "owner", "reason", "expires"}, error) ||
+      if (!OnlyKeys(x, where, {"prefix", "owner", "reason", "expires", "added"}, error) ||
+          !OriginField(x, "added", where, &e.added, error) ||
           !StringField(x, "prefix", where, &e.prefix, error) || !StringField(x, "owner", where, &e.owner, error) ||
           !StringField(x, "reason", where, &e.reason, error) ||
           !StringField(x, "expires", where, &e.expires, error))

@@ -6,6 +6,7 @@
 #ifndef SPAMWALL_CONTROL_CONTROLD_OVERLAY_H_
 #define SPAMWALL_CONTROL_CONTROLD_OVERLAY_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,17 +19,27 @@
 
 namespace spamwall::controld {
 
+// Who made an overlay change (the peer's user) and when (ISO 8601 UTC):
+// what an override's warning names. Empty in overlays saved before it.
+struct ChangeOrigin {
+  std::string by, at;
+  bool operator==(const ChangeOrigin&) const = default;
+};
+
 struct OverlayExemption {
   std::string prefix;  // normalized (FormatPrefix)
   std::string owner;
   std::string reason;
   std::string expires;  // YYYY-MM-DD, last day it applies (UTC)
+  ChangeOrigin added;
 };
 
 struct Overlay {
   std::vector<std::string> quarantine;  // normalized prefixes
   std::vector<OverlayExemption> exemptions;
   std::optional<PolicyMode> mode;
+  ChangeOrigin mode_set;                              // of `mode`
+  std::map<std::string, ChangeOrigin> quarantine_added;  // by quarantine entry
 
   bool operator==(const Overlay&) const = default;
 };

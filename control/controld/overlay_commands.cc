@@ -7,12 +7,14 @@
 // each.
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <set>
 #include <thread>
 #include <unordered_set>
 
 #include "control/controld/command_args.h"
 #include "control/controld/controller.h"
+#include "control/controld/overlay_overrides.h"
 #include "control/policy/policy_loader.h"
 #include "ipc/api/controld_api.h"
 #include "ipc/api/file_bundle.h"
@@ -149,6 +151,7 @@ void Controller::RunOverlayBatch(const std::vector<PendingChange*>& batch) {
     // Nothing is kept unless it was saved and the dataplane took it:
     // overlay_ changes only now.
     if (Commit(std::move(built.record), *built.compiled, origin, &dp, &result)) {
+      const std::vector<OverlayExemption> old_exemptions = overlay_.exemptions;
       overlay_ = std::move(next);
       std::string error;
       // A readable copy; the truth is the generation's image, saved before the push.
@@ -157,11 +160,27 @@ void Controller::RunOverlayBatch(const std::vector<PendingChange*>& batch) {
                 static_cast<unsigned long long>(current_->generation));
       counters_.last_push_seconds = MsSince(t0) / 1000;
       changes = ChangedLists(diff);
+      // What each exemption of the batch frees, over its whole range.
+      std::unordered_set<std::string> before;
+      for (const auto& x : old_exemptions) before.insert(x.prefix);
+      json coverage = json::array();
+      for (const auto& c : built.coverage) {
+        const std::string p = FormatPrefix(c.prefix);
+        if (before.count(p) || std::none_of(overlay_.exemptions.begin(), overlay_.exemptions.end(),
+                                            [&](const OverlayExemption& x) { return x.prefix == p; }))
+          continue;
+        coverage.push_back({{"prefix", p}, {"frees", FormatCount(c.freed)}, {"of", FormatCount(c.size)},
+                            {"consumer_total", FormatCount(c.consumer_total)},
+                            {"text", "exemption " + p + " " + CoverageText(c)}});
+      }
       result = Reply::Ok({{"generation", current_->generation},
                           {"dataplane", dp},
                           {"total_ms", MsSince(t0)},
                           {"changes", changes},
                           {"coalesced", staged.size()},
+                          {"exemptions", coverage},
+                          {"warnings", OverrideWarnings(current_->file_policy, overlay_)},
+                          {"mode", ModeJson()},
                           {"overlay", OverlayToJson(overlay_)}});
     }
   }
@@ -202,9 +221,14 @@ Reply Controller::QuarantineAddDel(const Request& r, bool add, Overlay* next) {
     return EntryRefusal(r.cmd + " refused (nothing was changed):", problems);
   }
   if (add) {
-    for (const auto& [_, norm] : entries) next->quarantine.push_back(norm);
+    const ChangeOrigin origin{r.peer.user, IsoUtc(std::chrono::system_clock::now())};
+    for (const auto& [_, norm] : entries) {
+      next->quarantine.push_back(norm);
+      next->quarantine_added[norm] = origin;
+    }
   } else {
     std::erase_if(next->quarantine, [&](const std::string& q) { return named.count(q) > 0; });
+    for (const auto& q : named) next->quarantine_added.erase(q);
   }
   return Reply::Ok(json::object());
 }
@@ -238,11 +262,21 @@ Reply Controller::ExemptAddDel(const Request& r, bool add, Overlay* next) {
   for (const auto& x : next->exemptions) present.insert(x.prefix);
   std::vector<std::string> problems;
   std::vector<OverlayExemption> adding;
+  const ChangeOrigin origin{r.peer.user, IsoUtc(std::chrono::system_clock::now())};
+  std::optional<SubscriberLists> space;  // made for the first wide one
   for (const auto& [line, prefix] : prefixes) {
     const std::string at = line ? "line " + std::to_string(line) + ": " : "";
-    OverlayExemption e{prefix, args.owner, args.reason, args.expires};
+    OverlayExemption e{prefix, args.owner, args.reason, args.expires, origin};
+    Prefix p;
     if (!CheckExemption(&e, TodayUtc(), &error)) {
       problems.push_back(at + error);
+    } else if (ParsePrefix(e.prefix, &p, &error) && TooWide(p) && !args.force) {
+      if (!space && current_) space.emplace(current_->merged);
+      problems.push_back(at + "exemption " + e.prefix + " is wider than /" +
+                         std::to_string(p.family == 4 ? cfg_.max_exemption_len_v4 : cfg_.max_exemption_len_v6) +
+                         " (controld's max_exemption_v" + (p.family == 4 ? "4" : "6") + ")" +
+                         (space ? ": it " + CoverageText(space->Cover(p)) : std::string()) +
+                         "; add --force to exempt it anyway (audited)");
     } else if (!present.insert(e.prefix).second) {
       problems.push_back(at + "an exemption for " + e.prefix + " is already in the overlay (or named twice): "
                          "delete it first");
@@ -265,6 +299,19 @@ Reply Controller::ModeSet(const Request& r, Overlay* next) {
   PolicyMode m;
   ParseMode(args.mode, &m);  // checked by ModeSetArgs
   next->mode = m;
+  next->mode_set = {r.peer.user, IsoUtc(std::chrono::system_clock::now())};
+  return Reply::Ok(json::object());
+}
+
+Reply Controller::ModeClear(const Request& r, Overlay* next) {
+  std::string error;
+  if (!api::ctl::NoArgs(r.args, &error)) return BadArgs(r.cmd + ": " + error);
+  if (!next->mode)
+    return Reply::Error(proto::kRefused,
+                        std::string("no mode override is set: the policy file's mode (") +
+                            (current_ ? ModeName(current_->file_policy.mode) : "none yet") + ") is in force");
+  next->mode.reset();
+  next->mode_set = {};
   return Reply::Ok(json::object());
 }
 

@@ -115,7 +115,23 @@ int main(int argc, char** argv) {
   auto* push = policy->add_subcommand("push", "compile FILE and make it live");
   push->add_option("FILE", file, "policy file")->required();
   push->callback([&] { cmd = "policy.push"; send = Send::kPolicy; });
-  policy->add_subcommand("rollback", "make the previous generation live again")->callback([&] { cmd = "policy.rollback"; });
+  auto* rollback = policy->add_subcommand("rollback", "undo the last change of any kind (or go back to generation --to N)");
+  rollback->footer(
+      "Rollback makes the generation before the live one live again. Every change makes a generation:\n"
+      "a policy push, each quarantine/exempt add|del, a mode change, an exemption expiry. The restored\n"
+      "generation brings back its policy file AND the runtime overlay it was compiled with, so\n"
+      "`policy push B; quarantine add X; policy rollback` leaves B live without X. --to N restores an\n"
+      "older saved generation (policy show: saved_generations; controld keeps keep_generations of them).\n"
+      "Either way it goes live under a new generation number, audited.");
+  uint64_t rollback_to = 0;
+  rollback->add_option("--to", rollback_to, "the saved generation to restore (default: the previous one)")
+      ->check(CLI::PositiveNumber);
+  rollback->callback([&] {
+    cmd = "policy.rollback";
+    spamwall::api::ctl::PolicyRollbackArgs a;
+    a.to = rollback_to;
+    args = a.ToJson();
+  });
   policy->add_subcommand("show", "the live and previous generation, overlay, dataplane view")->callback([&] { cmd = "policy.show"; });
 
   app.add_subcommand("stats", "per reason, port, worker and generation; packets/s")->callback([&] { cmd = "stats"; });
@@ -152,9 +168,13 @@ int main(int argc, char** argv) {
   eadd->add_option("--owner", owner, "who asked (ticket, team)")->required();
   eadd->add_option("--reason", reason, "why")->required();
   eadd->add_option("--expires", expires, "last day it applies, YYYY-MM-DD (UTC)")->required();
+  bool force = false;
+  eadd->add_flag("--force", force,
+                 "accept a prefix wider than controld's max_exemption_v4|v6 (default /24, /56); audited");
   eadd->callback([&] {
     cmd = "exempt.add";
     args = {{"owner", owner}, {"reason", reason}, {"expires", expires}};
+    if (force) args["force"] = true;
     bulk_or("prefix", prefix);
   });
   auto* edel = exempt->add_subcommand("del", "remove the runtime exemption of PREFIX");
@@ -162,9 +182,19 @@ int main(int argc, char** argv) {
   edel->callback([&] { cmd = "exempt.del"; args = {{"prefix", prefix}}; });
   exempt->add_subcommand("list", "every exemption")->callback([&] { cmd = "exempt.list"; });
 
-  auto* mode_cmd = app.add_subcommand("mode", "override the policy's mode");
-  mode_cmd->add_option("MODE", mode, "enforce | monitor")->required()->check(CLI::IsMember({"enforce", "monitor"}));
-  mode_cmd->callback([&] { cmd = "mode.set"; args = {{"mode", mode}}; });
+  auto* mode_cmd = app.add_subcommand(
+      "mode", "override the policy file's mode until `mode clear` (every later push keeps the override)");
+  mode_cmd->add_option("MODE", mode, "enforce | monitor | clear (back to the policy file's mode)")
+      ->required()
+      ->check(CLI::IsMember({"enforce", "monitor", "clear"}));
+  mode_cmd->callback([&] {
+    if (mode == "clear") {
+      cmd = "mode.clear";
+    } else {
+      cmd = "mode.set";
+      args = {{"mode", mode}};
+    }
+  });
 
   auto* audit = app.add_subcommand("audit", "the last N audit records (default 20)");
   audit->add_option("N", n, "records")->check(CLI::Range(1, 100000));

@@ -107,6 +107,9 @@ std::string Check(const json& r) {
       t.Add({l, Get(e, "current"), Get(e, "new"), Get(e, "added"), Get(e, "removed")});
     }
   out += "what a push would change:\n" + t.Render();
+  const json& m = Obj(r, "mode");
+  if (!m.empty() && Get(m, "file") != Get(m, "effective"))
+    out += "  effective mode: " + Get(m, "effective") + " (runtime override; the file says " + Get(m, "file") + ")\n";
   if (d.contains("mode"))
     out += "  mode: " + Get(At(d, "mode"), "current") + " -> " + Get(At(d, "mode"), "new") + "\n";
   return out;
@@ -138,11 +141,25 @@ std::string Record(const char* title, const json& rec) {
   return out + t.Render();
 }
 
+// "monitor (override by alice at T; the file says enforce)" or "enforce (the file's)".
+std::string Mode(const json& m) {
+  if (!m.is_object()) return "-";
+  if (Get(m, "origin") != "override") return Get(m, "effective") + " (the policy file's)";
+  return Get(m, "effective") + " (runtime override by " + Get(m, "set_by") + " at " + Get(m, "set_at") +
+         "; the file says " + Get(m, "file") + "; `spamwallctl mode clear` returns to it)";
+}
+
 std::string Show(const json& r) {
   std::string out = Record("current", At(r, "current")) + Record("previous", At(r, "previous"));
   const json& o = At(r, "overlay");
   out += "overlay: " + Count(o, "quarantine") + " quarantined, " + Count(o, "exemptions") +
          " exemptions, mode override " + Get(o, "mode") + "\n";
+  out += "mode: " + Mode(At(r, "mode")) + "\n";
+  const json& ov = Arr(r, "overrides");
+  if (!ov.empty()) {
+    out += "runtime entries that override the policy file:\n";
+    for (const auto& x : ov) out += "  " + Get(x, "warning") + "\n";
+  }
   const json& dp = At(r, "dataplane");
   if (dp.is_object())
     out += "dataplane: generation " + Get(dp, "generation") + ", " + Get(dp, "mode") + ", origin " +
@@ -158,6 +175,7 @@ std::string Stats(const json& r) {
   std::string out = "packets " + Get(r, "packets") + "  passed " + Get(r, "passed") + "  dropped " +
                     std::to_string(Sum(dropped)) + "  packets/s " + Get(r, "packets_per_s") + "  uptime " +
                     Get(r, "uptime_s") + " s\n";
+  if (At(r, "mode_origin").is_object()) out += "mode: " + Mode(At(r, "mode_origin")) + "\n";
   Table reasons({"reason", "dropped", "would_drop"});
   for (const auto& [k, v] : dropped.items()) reasons.Add({k, S(v), Get(would, k.c_str())});
   out += "per reason:\n" + reasons.Render();
@@ -215,10 +233,15 @@ std::string FormatResult(const std::string& cmd, const json& r) {
   if (cmd == "policy.show") return Show(r);
   if (cmd == "stats") return Stats(r);
   if (cmd == "quarantine.list") return Entries(r, {"addr", "origin"});
-  if (cmd == "exempt.list") return Entries(r, {"prefix", "owner", "reason", "expires", "origin"});
+  if (cmd == "exempt.list")
+    return "today (UTC): " + Get(r, "today") + "\n" +
+           Entries(r, {"prefix", "owner", "reason", "expires", "state", "days_left", "origin", "added_by"});
   if (cmd == "audit.tail") return Audit(r);
-  // quarantine/exempt add|del, mode.set
-  return "ok: generation " + Get(r, "generation") + " is live\nchanges:\n" + Changes(At(r, "changes"));
+  // quarantine/exempt add|del, mode.set|clear
+  std::string out = "ok: generation " + Get(r, "generation") + " is live\nchanges:\n" + Changes(At(r, "changes"));
+  for (const auto& e : Arr(r, "exemptions")) out += Get(e, "text") + "\n";
+  if (cmd == "mode.set" || cmd == "mode.clear") out += "mode: " + Mode(At(r, "mode")) + "\n";
+  return out + Lines("warnings", Arr(r, "warnings"));
 }
 
 }  // namespace spamwall::ctl

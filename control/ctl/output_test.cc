@@ -116,7 +116,7 @@ TEST(CtlOutputTest, RealRepliesPrintTheirValues) {
   EXPECT_TRUE(Contains(Out("quarantine.add"), "ok: generation 4 is live\nchanges:\nlist added removed\nquarantine 1 0"));
   EXPECT_TRUE(Contains(Out("mode.set"), "\nmode enforce -> monitor\n")) << Out("mode.set");
   EXPECT_TRUE(Contains(Out("quarantine.list"), "\n100.64.99.7/32 policy\n")) << Out("quarantine.list");
-  EXPECT_TRUE(Contains(Out("exempt.list"), "\n100.64.7.0/24 t-1 a b 2099-01-01 overlay\n")) << Out("exempt.list");
+  EXPECT_TRUE(Contains(Out("exempt.list"), "\n100.64.7.0/24 t-1 a b 2099-01-01 - - overlay -\n")) << Out("exempt.list");
 
   std::string audit = Out("audit.tail");
   EXPECT_TRUE(Contains(audit, "audit log /p/audit.log:")) << audit;
@@ -135,7 +135,7 @@ TEST(CtlOutputTest, ControlCharactersAreEscaped) {
   EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
   EXPECT_TRUE(Contains(out, "eve\\x1b[2J")) << out;
   EXPECT_TRUE(Contains(out, "ok\\x0a100.64.0.0/10 forged")) << out;
-  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2) << out;  // the header and one row
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3) << out;  // today, the header and one row
   const json rb = {{"generation", 3}, {"restored_generation", 1}, {"source", "/p/\x1b]0;x\x07p1.yaml"}};
   const std::string r = FormatResult("policy.rollback", rb);
   EXPECT_EQ(r.find('\x1b'), std::string::npos) << r;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <cstdio>
 
 #include "control/policy/policy_loader.h"
 
@@ -24,6 +25,14 @@ std::string Diagnostics::ToString() const {
 Day TodayUtc() {
   auto days = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
   return static_cast<Day>(days.time_since_epoch().count());
+}
+
+std::string FormatDay(Day day) {
+  const std::chrono::year_month_day ymd{std::chrono::sys_days(std::chrono::days(day))};
+  char b[16];
+  snprintf(b, sizeof b, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+           static_cast<unsigned>(ymd.day()));
+  return b;
 }
 
 bool ParseDay(std::string_view text, Day* day) {

@@ -4,6 +4,8 @@
 // entries that cover it, folded shortest first (docs/policy.md).
 
 #include "control/policy/policy_loader.h"
+
+#include "control/policy/exemption_coverage.h"
 #include "dataplane/core/huge_page_hint.h"
 
 namespace spamwall {
@@ -78,13 +80,17 @@ std::unique_ptr<CompiledPolicy> CompilePolicy(const Policy& policy, const Compil
   for (const auto& p : policy.smtp_ports) out->smtp_ports.Add(p.port);
   for (const auto& p : policy.submission_ports) out->submission_ports.Add(p.port);
 
-  // An exemption outside every consumer pool exempts nothing: say so.
+  // What each exemption frees, over its whole range: one that frees nothing,
+  // or reaches past consumer space (0.0.0.0/0 frees every consumer), is
+  // named with its numbers.
+  const ConsumerSpace space4(v4.data(), v4.size(), 4), space6(v6.data(), v6.size(), 16);
   for (const Exemption* ex : active) {
-    if (!(out->ClassOf(ex->prefix.family == 4 ? SW_L3_IPV4 : SW_L3_IPV6, ex->prefix.addr.data()) &
-          SW_CLASS_CONSUMER))
+    ExemptionCoverage c = CoverageOf(ex->prefix.family == 4 ? space4 : space6, ex->prefix);
+    if (c.freed < c.size)
       diag->warnings.push_back({policy.files[ex->loc.file], ex->loc.line, ex->loc.column,
-                                "exemption " + FormatPrefix(ex->prefix) +
-                                    " is not inside any consumer prefix; it changes nothing"});
+                                "exemption " + FormatPrefix(ex->prefix) + " (owner " + ex->owner + ") " +
+                                    CoverageText(c)});
+    if (opts.coverage) opts.coverage->push_back(c);
   }
 
   out->summary = s;

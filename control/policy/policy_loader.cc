@@ -19,6 +19,7 @@
 #include <set>
 #include <sstream>
 
+#include "control/policy/ipv4_in_ipv6.h"
 #include "control/policy/list_lines.h"
 #include "control/policy/prefix_fast.h"
 #include "dataplane/core/growable_mapping.h"
@@ -233,11 +234,13 @@ void Reader::ReadPrefixes(const YAML::Node& n, const std::string& what,
     std::string text;
     if (!ScalarString(item, "entry of " + what, &text)) continue;
     PrefixEntry e;
-    if (ParsePrefix(text, &e.prefix, &error)) {
+    if (!ParsePrefix(text, &e.prefix, &error)) {
+      Error(Loc(item), "malformed prefix in " + what + ": " + error);
+    } else if (!RefuseIpv4InIpv6(e.prefix, &error)) {
+      Error(Loc(item), what + ": " + error);
+    } else {
       e.loc = Loc(item);
       out->push_back(e);
-    } else {
-      Error(Loc(item), "malformed prefix in " + what + ": " + error);
     }
   }
 }
@@ -276,11 +279,13 @@ void Reader::ReadPrefixFile(const YAML::Node& file_node, const std::string& what
   std::string error;
   ForEachListEntry(rest, [&](uint32_t lineno, std::string_view s) {
     PrefixEntry e;
-    if (ParsePrefixFast(s, &e.prefix) || ParsePrefix(s, &e.prefix, &error)) {
+    if (!ParsePrefixFast(s, &e.prefix) && !ParsePrefix(s, &e.prefix, &error)) {
+      Error({file_index, lineno, 1}, "malformed prefix in " + what + ": " + error);
+    } else if (!RefuseIpv4InIpv6(e.prefix, &error)) {
+      Error({file_index, lineno, 1}, what + ": " + error);
+    } else {
       e.loc = {file_index, lineno, 1};
       out->push_back(e);
-    } else {
-      Error({file_index, lineno, 1}, "malformed prefix in " + what + ": " + error);
     }
     return true;
   });
@@ -301,10 +306,12 @@ void Reader::ReadExemptions(const YAML::Node& n) {
                  [&](const YAML::Node& v) {
                    std::string text, error;
                    if (!ScalarString(v, "exemption prefix", &text)) return;
-                   if (ParsePrefix(text, &ex.prefix, &error))
-                     have_prefix = true;
-                   else
+                   if (!ParsePrefix(text, &ex.prefix, &error))
                      Error(Loc(v), "malformed prefix in exemption: " + error);
+                   else if (!RefuseIpv4InIpv6(ex.prefix, &error))
+                     Error(Loc(v), "exemption: " + error);
+                   else
+                     have_prefix = true;
                  }},
                 {"owner", [&](const YAML::Node& v) { have_owner = ScalarString(v, "owner", &ex.owner); }},
                 {"reason", [&](const YAML::Node& v) { have_reason = ScalarString(v, "reason", &ex.reason); }},

@@ -45,14 +45,22 @@ std::optional<Policy> LoadPolicySources(const std::string& path, const PolicySou
 // Today's date (UTC) as a Day.
 Day TodayUtc();
 
+// "YYYY-MM-DD" of a Day.
+std::string FormatDay(Day day);
+
 // Parses "YYYY-MM-DD"; false if it is not a real date.
 bool ParseDay(std::string_view text, Day* day);
+
+struct ExemptionCoverage;  // exemption_coverage.h
 
 struct CompileOptions {
   Day today = TodayUtc();              // exemptions expiring before this are dropped
   // Size bound per family, counted as the nodes the equivalent painted
   // StrideTrie (stride_trie.h) would have.
   size_t max_trie_nodes = Ipv6Table::kDefaultMaxNodes;
+  // When set, gets what each unexpired exemption frees (exemption_coverage.h),
+  // in the policy's order.
+  std::vector<ExemptionCoverage>* coverage = nullptr;
 };
 
 // Compiles a validated policy. Returns nullptr (with diag->errors) only when a

@@ -142,21 +142,23 @@ TEST(PolicyLoaderTest, PrefixFileLineForms) {
   Diagnostics diag;
   EXPECT_FALSE(LoadPolicyFile((dir / "p.yaml").string(), &diag).has_value());
   std::string r = diag.ToString();
-  EXPECT_EQ(diag.errors.size(), 2u) << r;
+  EXPECT_EQ(diag.errors.size(), 3u) << r;
+  EXPECT_NE(r.find("c.txt:4:1: internal: ::ffff:192.0.2.1/128 is an IPv4-mapped IPv6 address, which IPv4 "
+                   "packets never match: use its IPv4 form 192.0.2.1/32"), std::string::npos) << r;
   EXPECT_NE(r.find("c.txt:5:1: malformed prefix in internal: '10.0.0.1/8': host bits set (did you mean "
                    "10.0.0.0/8?)"), std::string::npos) << r;
   EXPECT_NE(r.find("c.txt:6:1: malformed prefix in internal: '2001:db8::/129': prefix length must be 0..128"),
             std::string::npos) << r;
 
   std::ofstream(dir / "c.txt", std::ios::binary)
-      << "10.0.0.0/8\r\n\t192.0.2.0/24\t# tab\r\n\r\n::ffff:192.0.2.1/128\n#x\n  198.51.100.7";
+      << "10.0.0.0/8\r\n\t192.0.2.0/24\t# tab\r\n\r\n2001:db8::192.0.2.1/128\n#x\n  198.51.100.7";
   Diagnostics ok;
   auto p = LoadPolicyFile((dir / "p.yaml").string(), &ok);
   ASSERT_TRUE(p.has_value()) << ok.ToString();
   ASSERT_EQ(p->internal.size(), 4u);
   EXPECT_EQ(FormatPrefix(p->internal[1].prefix), "192.0.2.0/24");
   EXPECT_EQ(p->internal[1].loc.line, 2u);
-  EXPECT_EQ(FormatPrefix(p->internal[2].prefix), "::ffff:192.0.2.1/128");
+  EXPECT_EQ(FormatPrefix(p->internal[2].prefix), "2001:db8::c000:201/128");
   EXPECT_EQ(p->internal[2].loc.line, 4u);
   EXPECT_EQ(FormatPrefix(p->internal[3].prefix), "198.51.100.7/32");
   EXPECT_EQ(p->internal[3].loc.line, 6u);
@@ -226,6 +228,33 @@ TEST(PolicyLoaderTest, OnlyRegularFilesAreRead) {
   EXPECT_EQ(diag.errors.size(), 2u) << diag.ToString();
   Diagnostics fifo;
   EXPECT_FALSE(LoadPolicyFile((dir / "fifo").string(), &fifo).has_value());
+  fs::remove_all(dir);
+}
+
+// An IPv4 address written as IPv6 matches no packet: refused in every list,
+// inline, in a pool file and in an exemption, with the IPv4 form.
+TEST(PolicyLoaderTest, Ipv4InIpv6Refused) {
+  fs::path dir = fs::temp_directory_path() / ("spamwall-policy-mapped-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "c.txt") << "100.64.0.0/10\n::ffff:6440:0/106\n";
+  std::ofstream(dir / "p.yaml") << "version: 1\n"
+                                   "subscribers: {consumer: {file: c.txt}}\n"
+                                   "quarantine: ['::ffff:100.64.99.7', '::100.64.99.8', '::1', 2001:db8::7]\n"
+                                   "exemptions:\n"
+                                   "  - {prefix: '::ffff:100.64.5.0/120', owner: o, reason: r, expires: 2099-01-01}\n";
+  Diagnostics diag;
+  EXPECT_FALSE(LoadPolicyFile((dir / "p.yaml").string(), &diag).has_value());
+  const std::string r = diag.ToString();
+  EXPECT_EQ(diag.errors.size(), 5u) << r;  // the exemption is also named as incomplete
+  for (const char* want : {"c.txt:2:1: subscribers.consumer: ::ffff:100.64.0.0/106 is an IPv4-mapped IPv6 address",
+                           "use its IPv4 form 100.64.0.0/10",
+                           "quarantine: ::ffff:100.64.99.7/128 is an IPv4-mapped IPv6 address, which IPv4 "
+                           "packets never match: use its IPv4 form 100.64.99.7/32",
+                           "quarantine: ::100.64.99.8/128 is an IPv4-compatible IPv6 address",
+                           "exemption: ::ffff:100.64.5.0/120 is an IPv4-mapped IPv6 address",
+                           "use its IPv4 form 100.64.5.0/24"})
+    EXPECT_NE(r.find(want), std::string::npos) << want << "\n" << r;
+  EXPECT_EQ(r.find("::1/128"), std::string::npos) << "loopback is not an IPv4 address\n" << r;
   fs::remove_all(dir);
 }
 

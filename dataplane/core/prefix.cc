@@ -16,6 +16,16 @@ bool Prefix::Contains(const uint8_t* address, uint8_t address_family) const {
   return (addr[full] & mask) == (address[full] & mask);
 }
 
+Prefix Truncate(const Prefix& p, int len) {
+  Prefix t;
+  t.family = p.family;
+  t.length = static_cast<uint8_t>(len);
+  const int full = len / 8, rest = len % 8;
+  for (int i = 0; i < full; i++) t.addr[i] = p.addr[i];
+  if (rest != 0) t.addr[full] = static_cast<uint8_t>(p.addr[full] & (0xff << (8 - rest)));
+  return t;
+}
+
 namespace {
 
 bool ParseAddressPart(std::string_view text, Prefix* out, std::string* error) {

@@ -29,6 +29,10 @@ bool ParsePrefix(std::string_view text, Prefix* out, std::string* error);
 bool ParseAddress(std::string_view text, Prefix* out, std::string* error);
 
 std::string FormatPrefix(const Prefix& p);
+
+// p's first len bits (len <= p.length) as a prefix of that length: the
+// prefix of length len that contains p.
+Prefix Truncate(const Prefix& p, int len);
 std::string FormatAddress(uint8_t family, const uint8_t* addr);
 
 }  // namespace spamwall

@@ -105,11 +105,19 @@ bool QuarantineArgs::FromJson(const json& j, QuarantineArgs* out, std::string* e
 json ExemptAddArgs::ToJson() const {
   json j = {{"owner", owner}, {"reason", reason}, {"expires", expires}};
   if (!bulk) j["prefix"] = prefix;
+  if (force) j["force"] = true;
   return j;
 }
 
 bool ExemptAddArgs::FromJson(const json& j, ExemptAddArgs* out, std::string* error) {
-  return KnownKeys(j, {"prefix", "bundle", "owner", "reason", "expires"}, error) &&
+  if (auto it = j.find("force"); j.is_object() && it != j.end()) {
+    if (!it->is_boolean()) {
+      *error = "argument 'force' must be true or false, not " + std::string(it->type_name());
+      return false;
+    }
+    out->force = it->get<bool>();
+  }
+  return KnownKeys(j, {"prefix", "bundle", "owner", "reason", "expires", "force"}, error) &&
          OneOrBulk(j, "prefix", &out->prefix, &out->bulk, error) &&
          Text(j, "owner", kMaxTextBytes, true, &out->owner, error) &&
          Text(j, "reason", kMaxTextBytes, true, &out->reason, error) &&
@@ -156,6 +164,20 @@ bool AuditTailArgs::FromJson(const json& j, AuditTailArgs* out, std::string* err
     return true;
   };
   return integer("n", 1, 100000, &out->n) && integer("max_bytes", 4096, int64_t{256} << 20, &out->max_bytes);
+}
+
+json PolicyRollbackArgs::ToJson() const { return to ? json{{"to", to}} : json::object(); }
+
+bool PolicyRollbackArgs::FromJson(const json& j, PolicyRollbackArgs* out, std::string* error) {
+  if (!KnownKeys(j, {"to"}, error)) return false;
+  auto it = j.find("to");
+  if (it == j.end()) return true;
+  if (!it->is_number_unsigned() || it->get<uint64_t>() == 0) {
+    *error = "argument 'to' must be a generation number (a positive integer)";
+    return false;
+  }
+  out->to = it->get<uint64_t>();
+  return true;
 }
 
 bool NoArgs(const json& j, std::string* error) { return KnownKeys(j, {}, error); }

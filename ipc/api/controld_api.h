@@ -31,6 +31,7 @@ inline constexpr char kExemptAdd[] = "exempt.add";
 inline constexpr char kExemptDel[] = "exempt.del";
 inline constexpr char kExemptList[] = "exempt.list";
 inline constexpr char kModeSet[] = "mode.set";
+inline constexpr char kModeClear[] = "mode.clear";
 inline constexpr char kAuditTail[] = "audit.tail";
 
 inline constexpr size_t kMaxTextBytes = 256;     // owner, reason
@@ -55,6 +56,7 @@ struct QuarantineArgs {
 struct ExemptAddArgs {
   std::string prefix, owner, reason, expires;
   bool bulk = false;
+  bool force = false;  // a prefix wider than controld's max_exemption_v4|v6
   nlohmann::json ToJson() const;
   static bool FromJson(const nlohmann::json& j, ExemptAddArgs* out, std::string* error);
 };
@@ -69,6 +71,13 @@ struct ModeSetArgs {
   std::string mode;  // "enforce" | "monitor"
   nlohmann::json ToJson() const;
   static bool FromJson(const nlohmann::json& j, ModeSetArgs* out, std::string* error);
+};
+
+// policy.rollback: to the previous generation, or `to` (a saved generation).
+struct PolicyRollbackArgs {
+  uint64_t to = 0;  // 0: the previous one
+  nlohmann::json ToJson() const;
+  static bool FromJson(const nlohmann::json& j, PolicyRollbackArgs* out, std::string* error);
 };
 
 // audit.tail: the last `n` records that match, read from the end of the

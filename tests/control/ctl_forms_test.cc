@@ -38,10 +38,12 @@ struct Case {
   int bad_code;                             // its exit code
   std::string bad_err;                      // its whole stderr
   const char* bad_json_code;                // with -j: error.code on stdout
+  std::vector<std::string> setup = {};      // run before each form (unchecked): what it needs
 };
 
 // Placeholders in a Case: {dir} the stack's directory; {gen} {prev} the live
-// and previous generation after the run, {gen0} {prev0} before it.
+// and previous generation after the run, {gen0} {prev0} before it (also in
+// the arguments).
 const std::vector<Case>& Cases() {
   static const std::vector<Case> cases = {
       {{"policy", "show"}, {"policy", "show"}, "policy.show", false,
@@ -76,6 +78,12 @@ const std::vector<Case>& Cases() {
         {"/source", "\"{dir}/p2.yaml\""}, {"/changes/business/added", "2"}},
        {"policy", "rollback", "now"}, 2,
        "spamwallctl: The following argument was not expected: now (spamwallctl policy rollback --help)\n", "usage"},
+
+      {{"policy", "rollback", "--to", "{prev0}"}, {"policy", "rollback", "--to={prev0}"}, "policy.rollback", true,
+       {"rolled back: generation {gen} is live with the policy of generation {prev0} ("},
+       {{"/generation", "{gen}"}, {"/restored_generation", "{prev0}"}, {"/rolled_back_from", "{gen0}"}},
+       {"policy", "rollback", "--to", "999999"}, 1,
+       "spamwallctl: cannot roll back to generation 999999: it is not saved (saved generations: 1 2 3 4 5 6 7 8)\n", "refused"},
 
       {{"stats"}, {"stats"}, "stats", false,
        {"per reason:\n", "per port:\n", "\n0 net_null0 subscriber ", "per worker:\n", "per policy generation:\n",
@@ -113,16 +121,30 @@ const std::vector<Case>& Cases() {
        {"exempt", "add", "100.64.9.0/24", "--reason", "r", "--expires", "2099-01-01"}, 2,
        "spamwallctl: --owner is required (spamwallctl exempt add --help)\n", "usage"},
 
+      {{"exempt", "add", "100.64.0.0/16", "--owner", "ticket-3", "--reason", "whole pool", "--expires",
+        "2099-01-01", "--force"},
+       {"exempt", "add", "100.65.0.0/16", "--owner", "ticket-4", "--reason", "r", "--expires", "2099-01-01", "--force"},
+       "exempt.add", true, {"ok: generation {gen} is live\n", "\nexemption 100.64.0.0/16 frees 65,024 consumer addresses of its 65,536 (99%; 1.6% of the policy's "
+                                          "4,193,792 IPv4 consumer addresses)\n"},
+       {{"/generation", "{gen}"}, {"/exemptions/0/prefix", "\"100.65.0.0/16\""}, {"/exemptions/0/frees", "\"65,536\""}},
+       {"exempt", "add", "100.66.0.0/16", "--owner", "o", "--reason", "r", "--expires", "2099-01-01"}, 1,
+       "spamwallctl: exemption 100.66.0.0/16 is wider than /24 (controld's max_exemption_v4): it frees 65,536 "
+       "consumer addresses of its 65,536 (100%; 1.6% of the policy's 4,193,792 IPv4 consumer addresses); add "
+       "--force to exempt it anyway (audited)\n", "refused"},
+
       {{"exempt", "list"}, {"exempt", "list"}, "exempt.list", false,
-       {"\nprefix owner reason expires origin\n100.64.7.0/24 ticket-1 approved relay 2099-01-01 overlay\n"},
-       {{"/entries/1", R"({"prefix": "100.64.8.0/24", "owner": "ticket-2", "reason": "r",
-                           "expires": "2099-12-31", "origin": "overlay"})"}},
+       {"\nprefix owner reason expires state days_left origin added_by\n100.64.7.0/24 ticket-1 approved relay "
+        "2099-01-01 active "},
+       {{"/entries/1/prefix", "\"100.64.8.0/24\""}, {"/entries/1/owner", "\"ticket-2\""}, {"/entries/1/state", "\"active\""},
+        {"/entries/1/expires", "\"2099-12-31\""}, {"/entries/1/origin", "\"overlay\""}, {"/entries/1/days_left", ""},
+        {"/today", ""}},
        {"exempt", "list", "all"}, 2,
        "spamwallctl: The following argument was not expected: all (spamwallctl exempt list --help)\n", "usage"},
 
       {{"exempt", "del", "100.64.7.0/24"}, {"exempt", "del", "100.64.8.0/24"}, "exempt.del", true,
        {"ok: generation {gen} is live\n", "\nexemptions 0 1\n"},
-       {{"/generation", "{gen}"}, {"/changes/exemptions/removed", "1"}, {"/overlay/exemptions", "[]"}},
+       {{"/generation", "{gen}"}, {"/changes/exemptions/removed", "1"},
+        {"/overlay/exemptions/0/owner", "\"ticket-3\""}, {"/overlay/exemptions/1/owner", "\"ticket-4\""}},
        {"exempt", "del", "100.64.7.0/99"}, 1, "spamwallctl: exemption: '100.64.7.0/99': prefix length must be 0..32\n",
        "refused"},
 
@@ -130,15 +152,23 @@ const std::vector<Case>& Cases() {
        {"ok: generation {gen} is live\n", "\nmode enforce -> monitor\n"},
        {{"/generation", "{gen}"}, {"/changes/mode", R"({"current": "monitor", "new": "enforce"})"},
         {"/overlay/mode", "\"enforce\""}},
-       {"mode", "sideways"}, 2, "spamwallctl: MODE: sideways not in {enforce,monitor} (spamwallctl mode --help)\n",
+       {"mode", "sideways"}, 2, "spamwallctl: MODE: sideways not in {enforce,monitor,clear} (spamwallctl mode --help)\n",
        "usage"},
+
+      {{"mode", "clear"}, {"mode", "clear"}, "mode.clear", true,
+       {"ok: generation {gen} is live\n", "\nmode monitor -> enforce\n", "\nmode: enforce (the policy file's)\n"},
+       {{"/generation", "{gen}"}, {"/mode/origin", "\"file\""}, {"/overlay/mode", "null"}},
+       {"mode", "clear"}, 1,
+       "spamwallctl: no mode override is set: the policy file's mode (enforce) is in force\n", "refused",
+       {"mode", "monitor"}},
 
       {{"audit", "100"}, {"audit", "1"}, "audit.tail", false,
        {"audit log {dir}/audit.log:\n", " policy.push files=1 path={dir}/p1.yaml ok ",
         " quarantine.add addr=100.64.1.300 refused: quarantine: '100.64.1.300' is not an IPv4 address ",
-        " mode.set mode=enforce ok {gen}\n"},
-       {{"/path", "\"{dir}/audit.log\""}, {"/records/0/cmd", "\"mode.set\""}, {"/records/0/result", "\"ok\""},
-        {"/records/0/generation", "{gen}"}, {"/records/0/args", R"({"mode": "enforce"})"}},
+        " mode.set mode=enforce ok ", " exempt.add expires=2099-01-01 force=true owner=ticket-3 "},
+       {{"/path", "\"{dir}/audit.log\""}, {"/records/0/cmd", "\"mode.clear\""},
+        {"/records/0/result", "\"refused: no mode override is set: the policy file's mode (enforce) is in force\""},
+        {"/records/0/generation", "{gen}"}, {"/records/0/args", "{}"}},
        {"audit", "0"}, 2, "spamwallctl: N: Value 0 not in range 1 to 100000 (spamwallctl audit --help)\n", "usage"},
   };
   return cases;
@@ -201,8 +231,9 @@ class CtlFormsTest : public ::testing::Test {
     return s;
   }
 
-  std::vector<std::string> Args(std::vector<std::string> args, bool as_json) {
-    for (auto& a : args) a = Replace(a, vars_);
+  std::vector<std::string> Args(std::vector<std::string> args, bool as_json,
+                                std::map<std::string, std::string> vars = {}) {
+    for (auto& a : args) a = Replace(Replace(a, vars), vars_);
     if (as_json) args.insert(args.begin(), "-j");
     return args;
   }
@@ -236,14 +267,18 @@ class CtlFormsTest : public ::testing::Test {
 };
 
 TEST_F(CtlFormsTest, EveryCommandInBothFormsValidAndNot) {
-  size_t mutating_ok = 0, mutating_refused = 0;
+  size_t mutating_ok = 0, mutating_refused = 0, setups = 0;
   const size_t audit_at_start = Now().audit.size();
   for (const Case& c : Cases()) {
     SCOPED_TRACE(c.cmd);
     for (bool as_json : {false, true}) {
       SCOPED_TRACE(as_json ? "-j" : "human");
-      const std::vector<std::string> args = Args(as_json ? c.as_json : c.human, as_json);
+      if (!c.setup.empty()) {
+        ASSERT_EQ(stack_.Ctl(c.setup).code, 0);
+        setups++;  // a mutating command, audited
+      }
       const State before = Now();
+      const std::vector<std::string> args = Args(as_json ? c.as_json : c.human, as_json, Vars(before, before));
       CtlResult r = stack_.Ctl(args);
       const State after = Now();
       const auto vars = Vars(before, after);
@@ -299,9 +334,9 @@ TEST_F(CtlFormsTest, EveryCommandInBothFormsValidAndNot) {
     }
   }
   // Every mutating run left its record: 2 per row, plus the refused ones.
-  EXPECT_EQ(Now().audit.size() - audit_at_start, mutating_ok + mutating_refused);
-  EXPECT_EQ(mutating_ok, 14u);
-  EXPECT_EQ(mutating_refused, 6u);
+  EXPECT_EQ(Now().audit.size() - audit_at_start, mutating_ok + mutating_refused + setups);
+  EXPECT_EQ(mutating_ok, 20u);
+  EXPECT_EQ(mutating_refused, 12u);
 }
 
 // The options also after the command (fallthrough), in both forms.
@@ -358,7 +393,7 @@ TEST(CtlFormsUnreachable, EveryCommandSaysSoInBothForms) {
                           ": No such file or directory\n";
   for (const Case& c : Cases()) {
     std::vector<std::string> args = c.human;
-    for (auto& a : args) a = Replace(a, {{"{dir}", "/tmp"}});
+    for (auto& a : args) a = Replace(a, {{"{dir}", "/tmp"}, {"{prev0}", "1"}});
     CtlResult h = RunCtl(sock, args);
     EXPECT_EQ(h.code, 3) << c.cmd;
     EXPECT_EQ(h.err, err) << c.cmd;
