@@ -359,9 +359,9 @@ Reply Controller::ListExemptions() {
                  const char* origin, const ChangeOrigin& added) {
     Day d = 0;
     ParseDay(exp, &d);  // checked when it was added
-    const char* state = d < today ? "expired" : d - today < 7 ? "expiring" : "active";
     nlohmann::json e = {{"prefix", p}, {"owner", o}, {"reason", why}, {"expires", exp},
-                        {"state", state}, {"days_left", d < today ? 0 : d - today + 1}, {"origin", origin}};
+                        {"state", ExemptionState(d, today)}, {"days_left", d < today ? 0 : d - today + 1},
+                        {"origin", origin}};
     if (!added.by.empty()) e["added_by"] = added.by, e["added_at"] = added.at;
     entries.push_back(std::move(e));
   };
@@ -374,25 +374,26 @@ Reply Controller::ListExemptions() {
 
 nlohmann::json Controller::ModeJson() const {
   if (!current_) return nullptr;
-  nlohmann::json m = {{"effective", ModeName(overlay_.mode ? *overlay_.mode : current_->file_policy.mode)},
+  nlohmann::json m = {{"effective", ModeName(current_->merged.mode)},
                       {"file", ModeName(current_->file_policy.mode)},
                       {"origin", overlay_.mode ? "override" : "file"}};
   if (overlay_.mode) m["set_by"] = overlay_.mode_set.by, m["set_at"] = overlay_.mode_set.at;
   return m;
 }
 
-bool Controller::TooWide(const Prefix& p) const {
-  return p.length < (p.family == 4 ? cfg_.max_exemption_len_v4 : cfg_.max_exemption_len_v6);
+std::optional<std::string> Controller::TooWide(const Prefix& p) const {
+  const int max = p.family == 4 ? cfg_.max_exemption_len_v4 : cfg_.max_exemption_len_v6;
+  if (p.length >= max) return std::nullopt;
+  return "exemption " + FormatPrefix(p) + " is wider than /" + std::to_string(max) + " (controld's max_exemption_v" +
+         (p.family == 4 ? "4" : "6") + ")";
 }
 
 std::vector<std::string> Controller::FileWarnings(const Policy& file) const {
   std::vector<std::string> w = OverrideWarnings(file, overlay_);
   for (const auto& e : file.exemptions)
-    if (TooWide(e.prefix))
+    if (std::optional<std::string> wide = TooWide(e.prefix))
       w.push_back(file.files[e.loc.file] + ":" + std::to_string(e.loc.line) + ":" + std::to_string(e.loc.column) +
-                  ": exemption " + FormatPrefix(e.prefix) + " (owner " + e.owner + ") is wider than /" +
-                  std::to_string(e.prefix.family == 4 ? cfg_.max_exemption_len_v4 : cfg_.max_exemption_len_v6) +
-                  " (controld's max_exemption_v" + (e.prefix.family == 4 ? "4" : "6") + ")");
+                  ": " + *wide + " (owner " + e.owner + ")");
   return w;
 }
 

@@ -565,9 +565,13 @@ ControldCounters Controller::Counters() const {
   if (current_) {
     const Day today = TodayUtc();
     for (const auto& e : current_->merged.exemptions) {
-      if (e.expires < today) c.exemptions_expired++;
-      else if (e.expires - today < 7) c.exemptions_expiring_7d++, c.exemptions_active++;
-      else c.exemptions_active++;
+      const std::string_view state = ExemptionState(e.expires, today);
+      if (state == "expired") {
+        c.exemptions_expired++;
+      } else {
+        c.exemptions_active++;
+        c.exemptions_expiring_7d += state == "expiring";
+      }
     }
     c.mode_override = overlay_.mode && *overlay_.mode != current_->file_policy.mode;
   }

@@ -187,8 +187,9 @@ class Controller {
   // The warnings a file gets on check and push beyond the compiler's: the
   // overlay's overrides of it and exemptions wider than the configured size.
   std::vector<std::string> FileWarnings(const Policy& file) const;
-  // An exemption wider than max_exemption_v4|v6.
-  bool TooWide(const Prefix& p) const;
+  // For an exemption wider than max_exemption_v4|v6: "exemption P is wider
+  // than /N (controld's max_exemption_vX)"; nullopt otherwise.
+  std::optional<std::string> TooWide(const Prefix& p) const;
   // The effective mode and where it comes from, for show and stats.
   nlohmann::json ModeJson() const;
   proto::Reply ListQuarantine();

@@ -102,6 +102,10 @@ bool CheckExemption(OverlayExemption* e, Day today, std::string* error) {
   return true;
 }
 
+const char* ExemptionState(Day expires, Day today) {
+  return expires < today ? "expired" : expires - today < 7 ? "expiring" : "active";
+}
+
 const char* ModeName(PolicyMode m) { return m == PolicyMode::kMonitor ? "monitor" : "enforce"; }
 
 bool ParseMode(const std::string& text, PolicyMode* m) {

@@ -63,6 +63,11 @@ bool ParseEntryLines(const std::string& name, std::string_view text,
 // Checks every field; `today` refuses a date already past. Normalizes e->prefix.
 bool CheckExemption(OverlayExemption* e, Day today, std::string* error);
 
+// An exemption's state on `today` (UTC) by its last day: "expired",
+// "expiring" (its last day is within the next 7 days, today included) or
+// "active". exempt list and the Prometheus gauges count by it.
+const char* ExemptionState(Day expires, Day today);
+
 const char* ModeName(PolicyMode m);
 bool ParseMode(const std::string& text, PolicyMode* m);
 

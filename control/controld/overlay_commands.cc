@@ -270,12 +270,10 @@ Reply Controller::ExemptAddDel(const Request& r, bool add, Overlay* next) {
     Prefix p;
     if (!CheckExemption(&e, TodayUtc(), &error)) {
       problems.push_back(at + error);
-    } else if (ParsePrefix(e.prefix, &p, &error) && TooWide(p) && !args.force) {
+    } else if (std::optional<std::string> wide;
+               !args.force && ParsePrefix(e.prefix, &p, &error) && (wide = TooWide(p))) {
       if (!space && current_) space.emplace(current_->merged);
-      problems.push_back(at + "exemption " + e.prefix + " is wider than /" +
-                         std::to_string(p.family == 4 ? cfg_.max_exemption_len_v4 : cfg_.max_exemption_len_v6) +
-                         " (controld's max_exemption_v" + (p.family == 4 ? "4" : "6") + ")" +
-                         (space ? ": it " + CoverageText(space->Cover(p)) : std::string()) +
+      problems.push_back(at + *wide + (space ? ": it " + CoverageText(space->Cover(p)) : std::string()) +
                          "; add --force to exempt it anyway (audited)");
     } else if (!present.insert(e.prefix).second) {
       problems.push_back(at + "an exemption for " + e.prefix + " is already in the overlay (or named twice): "

@@ -87,9 +87,12 @@ AddressCount ConsumerSpace::ConsumerIn(const Prefix& p) const {
 }
 
 AddressCount ConsumerSpace::Total() const {
-  Prefix all;
-  all.family = key_bytes_ == 4 ? 4 : 6;
-  return ConsumerIn(all);
+  if (!total_) {
+    Prefix all;
+    all.family = key_bytes_ == 4 ? 4 : 6;
+    total_ = ConsumerIn(all);
+  }
+  return *total_;
 }
 
 ExemptionCoverage CoverageOf(const ConsumerSpace& space, const Prefix& p) {

@@ -13,6 +13,7 @@
 #define SPAMWALL_CONTROL_POLICY_EXEMPTION_COVERAGE_H_
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,12 +38,14 @@ class ConsumerSpace {
   // classes; only consumer and business matter); it must outlive this.
   ConsumerSpace(const PoptriePrefix* sorted, size_t n, int key_bytes);
   AddressCount ConsumerIn(const Prefix& p) const;
+  // The family's consumer addresses: one walk of the whole list, on first use.
   AddressCount Total() const;
 
  private:
   const PoptriePrefix* p_;
   size_t n_;
   int key_bytes_;
+  mutable std::optional<AddressCount> total_;
 };
 
 // The consumer and business prefixes of a policy, sorted and merged per

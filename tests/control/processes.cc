@@ -122,9 +122,9 @@ bool Stack::StartDataplane() {
 }
 
 bool Stack::StartControld() {
-  controld_ = std::make_unique<Process>(
-      std::vector<std::string>{BuildDir() + "/spamwall-controld", "--config", dir_ / "controld.yaml"},
-      dir_ / "controld.log");
+  std::vector<std::string> argv = controld_prefix_;
+  argv.insert(argv.end(), {BuildDir() + "/spamwall-controld", "--config", dir_ / "controld.yaml"});
+  controld_ = std::make_unique<Process>(argv, dir_ / "controld.log");
   return WaitForPath(ctl(), 20);
 }
 

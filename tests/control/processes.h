@@ -86,6 +86,8 @@ class Stack {
   }
   // What the dataplane boots from (default: --policy examples/policy.yaml).
   void SetDataplaneBoot(std::vector<std::string> args) { boot_ = std::move(args); }
+  // A command controld runs under (default none): `faketime -f @T` to move its clock.
+  void SetControldPrefix(std::vector<std::string> prefix) { controld_prefix_ = std::move(prefix); }
   bool StartDataplane();
   bool StartControld();
   bool Start() { return StartDataplane() && StartControld(); }
@@ -109,7 +111,7 @@ class Stack {
  private:
   golden::TempDir dir_;
   int metrics_port_ = 0;
-  std::vector<std::string> boot_;
+  std::vector<std::string> boot_, controld_prefix_;
   std::string socket_group_, socket_mode_ = "0666", audit_;
   std::unique_ptr<Process> dataplane_, controld_;
 };
