@@ -59,8 +59,8 @@ const std::vector<Controller::Command>& Controller::Commands() {
       {n::kStats, kReadsNoState, [](C* c, Request&, json*) { return c->Stats(); }},
       {n::kPolicyReferences, kReadsNoState, [](C* c, Request& r, json*) { return c->PolicyReferences(r); }},
       {n::kAuditTail, kReadsNoState, [](C* c, Request& r, json*) { return c->AuditTail(r); }},
-      {n::kPolicyCheck, kReads, [](C* c, Request& r, json*) { return c->PolicyCheck(r); }},
-      {n::kPolicyShow, kReads, [](C* c, Request&, json*) { return c->PolicyShow(); }},
+      {n::kPolicyCheck, kReadsNoState, [](C* c, Request& r, json*) { return c->PolicyCheck(r); }},
+      {n::kPolicyShow, kReadsNoState, [](C* c, Request&, json*) { return c->PolicyShow(); }},
       {n::kQuarantineList, kReads, [](C* c, Request&, json*) { return c->ListQuarantine(); }},
       {n::kExemptList, kReads, [](C* c, Request&, json*) { return c->ListExemptions(); }},
       {n::kPolicyPush, kMutates, [](C* c, Request& r, json* ch) { return c->PolicyPush(r, ch); }},
@@ -95,8 +95,11 @@ Reply Controller::Handle(Request& r) {
   json changes = json::object();
   if (cmd->kind == kReadsNoState) return cmd->run(this, r, &changes);
   if (cmd->kind == kOverlay) return HandleOverlay(r, cmd->stage);
-  std::lock_guard<std::mutex> lock(mu_);
-  if (cmd->kind == kReads) return cmd->run(this, r, &changes);
+  if (cmd->kind == kReads) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return cmd->run(this, r, &changes);
+  }
+  std::lock_guard<std::mutex> change(change_mu_);
 
   // Mutating: one at a time, and every one audited, accepted, refused or
   // malformed: the intent is on disk before anything can change.
@@ -174,6 +177,14 @@ Reply Controller::PolicyCheck(const Request& r) {
   Diagnostics diag;
   std::optional<Policy> file = LoadBundle(b, &diag);
   nlohmann::json res = {{"path", path}};
+  // Judged against a copy of the live overlay and keys: the compile holds no lock.
+  Overlay overlay;
+  std::shared_ptr<const PolicyKeys> live_keys;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    overlay = overlay_;
+    if (current_) live_keys = current_->keys;
+  }
   auto list = [](const std::vector<Diagnostic>& v) {
     nlohmann::json a = nlohmann::json::array();
     for (const auto& d : v) a.push_back(d.ToString());
@@ -182,15 +193,15 @@ Reply Controller::PolicyCheck(const Request& r) {
   Built built;
   if (file) {
     Reply refusal;
-    if (Build(*file, overlay_, path, &built, &refusal)) {
+    if (Build(*file, overlay, path, &built, &refusal)) {
       res["valid"] = true;
       res["errors"] = nlohmann::json::array();
       nlohmann::json warnings = list(diag.warnings);
       for (const auto& w : built.record.warnings) warnings.push_back(w);
-      for (const auto& w : FileWarnings(*file)) warnings.push_back(w);
+      for (const auto& w : FileWarnings(*file, overlay)) warnings.push_back(w);
       res["warnings"] = warnings;
       res["mode"] = {{"file", ModeName(file->mode)}, {"effective", ModeName(built.record.merged.mode)}};
-      res["diff"] = PolicyDiff(KeysFor(current_ ? &*current_ : nullptr), *KeysFor(&built.record));
+      res["diff"] = PolicyDiff(live_keys.get(), *KeysFor(&built.record));
       res["summary"] = SummaryJson(built.record.summary);
       res["compile_ms"] = built.compile_ms;
       return Reply::Ok(res);
@@ -217,17 +228,17 @@ Reply Controller::PolicyPush(const Request& r, nlohmann::json* changes) {
   std::optional<Policy> file = LoadBundle(b, &diag);
   const double load_ms = MsSince(t0);
   if (!file) {
-    counters_.pushes["refused"]++;
+    CountPush("refused");
     return Reply::Error(proto::kRefused, RefusalMessage(ErrorLines(diag)));
   }
   Built built;
   Reply refusal;
   if (!Build(std::move(*file), overlay_, path, &built, &refusal)) {
-    counters_.pushes["refused"]++;
+    CountPush("refused");
     return refusal;
   }
   for (const auto& w : diag.warnings) built.record.warnings.insert(built.record.warnings.begin(), w.ToString());
-  for (auto& w : FileWarnings(built.record.file_policy)) built.record.warnings.push_back(std::move(w));
+  for (auto& w : FileWarnings(built.record.file_policy, overlay_)) built.record.warnings.push_back(std::move(w));
   nlohmann::json dp;
   if (!Commit(std::move(built.record), *built.compiled, "spamwallctl policy push " + path + " by " + r.peer.user,
               &dp, &refusal, &built.image_ms))
@@ -237,7 +248,7 @@ Reply Controller::PolicyPush(const Request& r, nlohmann::json* changes) {
   // does not delay it (the previous record's keys are kept from its push).
   nlohmann::json diff = PolicyDiff(KeysFor(previous_ ? &*previous_ : nullptr), *KeysFor(&*current_));
   const double total_ms = MsSince(t0);
-  counters_.last_push_seconds = live_ms / 1000;
+  SetLastPushSeconds(live_ms / 1000);
   *changes = ChangedLists(diff);
   return Reply::Ok({{"generation", current_->generation},
                     {"previous_generation", previous_ ? previous_->generation : 0},
@@ -283,10 +294,13 @@ Reply Controller::PolicyRollback(const Request& r, nlohmann::json* changes) {
                                     " by " + pending_user_, &dp, &refusal))
     return refusal;
   // The overlay goes back with the policy it was compiled with.
-  overlay_ = current_->overlay;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    overlay_ = current_->overlay;
+  }
   if (!SaveOverlay(OverlayPath(), overlay_, &error))
     fprintf(stderr, "spamwall-controld: %s (the generation image keeps the overlay)\n", error.c_str());
-  counters_.last_push_seconds = MsSince(t0) / 1000;
+  SetLastPushSeconds(MsSince(t0) / 1000);
   *changes = ChangedLists(diff);
   return Reply::Ok({{"generation", current_->generation},
                     {"rolled_back_from", from},
@@ -307,6 +321,7 @@ nlohmann::json Controller::RecordJson(const PolicyRecord& r) const {
 }
 
 Reply Controller::PolicyShow() {
+  std::unique_lock<std::mutex> lock(mu_);
   nlohmann::json res = {{"current", current_ ? RecordJson(*current_) : nlohmann::json(nullptr)},
                         {"previous", previous_ ? RecordJson(*previous_) : nlohmann::json(nullptr)},
                         {"in_doubt", in_doubt_ ? RecordJson(*in_doubt_) : nlohmann::json(nullptr)},
@@ -318,6 +333,7 @@ Reply Controller::PolicyShow() {
                                                : nlohmann::json::array()},
                         {"state_dir", cfg_.state_dir},
                         {"dataplane_socket", link_->path()}};
+  lock.unlock();  // the dataplane is asked without it
   nlohmann::json reply;
   std::string error;
   if (link_->Call(api::dp::kPolicyShow, nlohmann::json::object(), &reply, &error) && reply.value("ok", false))
@@ -388,8 +404,8 @@ std::optional<std::string> Controller::TooWide(const Prefix& p) const {
          (p.family == 4 ? "4" : "6") + ")";
 }
 
-std::vector<std::string> Controller::FileWarnings(const Policy& file) const {
-  std::vector<std::string> w = OverrideWarnings(file, overlay_);
+std::vector<std::string> Controller::FileWarnings(const Policy& file, const Overlay& overlay) const {
+  std::vector<std::string> w = OverrideWarnings(file, overlay);
   for (const auto& e : file.exemptions)
     if (std::optional<std::string> wide = TooWide(e.prefix))
       w.push_back(file.files[e.loc.file] + ":" + std::to_string(e.loc.line) + ":" + std::to_string(e.loc.column) +

@@ -143,6 +143,14 @@ std::optional<PolicyRecord> Controller::LoadRecord(uint64_t gen, std::string* er
 }
 
 bool Controller::Init(std::string* error) {
+  std::lock_guard<std::mutex> change(change_mu_);
+  if (!InitFromDisk(error)) return false;
+  std::string why;
+  if (!Reconcile(&why)) Log("dataplane not there yet (" + why + "): reconciling when it appears");
+  return true;
+}
+
+bool Controller::InitFromDisk(std::string* error) {
   std::lock_guard<std::mutex> lock(mu_);
   gid_t gid;
   if (!cfg_.socket_group.empty() && proto::LookupGroup(cfg_.socket_group, &gid)) group_ = gid;
@@ -179,6 +187,7 @@ bool Controller::Init(std::string* error) {
            ") not usable: " + why);
       continue;
     }
+    KeysFor(&*rec);  // made before readers can see it
     (std::string(name) == "live" ? current_ : previous_) = std::move(rec);
   }
   if (!current_ && previous_) {
@@ -215,8 +224,6 @@ bool Controller::Init(std::string* error) {
       if (!first_) Log("no policy until one is pushed (spamwallctl policy push FILE)");
     }
   }
-  std::string why;
-  if (!Reconcile(&why)) Log("dataplane not there yet (" + why + "): reconciling when it appears");
   return true;
 }
 
@@ -279,16 +286,31 @@ bool Controller::AskDataplane(DataplaneState* st, std::string* error) {
   st->generation = h.generation;
   st->digest = h.digest;
   st->pid = h.pid;
+  std::lock_guard<std::mutex> lock(mu_);
   last_generation_ = std::max(last_generation_, st->generation);
   return true;
 }
 
+void Controller::CountPush(const char* outcome) {
+  std::lock_guard<std::mutex> lock(mu_);
+  counters_.pushes[outcome]++;
+}
+
+void Controller::SetLastPushSeconds(double s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  counters_.last_push_seconds = s;
+}
+
 void Controller::Promote(PolicyRecord rec) {
   rec.on_dataplane = true;
+  KeysFor(&rec);  // before it is published: readers never make them
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (current_ && current_->generation != rec.generation) previous_ = std::move(current_);
+    current_ = std::move(rec);
+    counters_.generation = current_->generation;
+  }
   std::string error;
-  if (current_ && current_->generation != rec.generation) previous_ = std::move(current_);
-  current_ = std::move(rec);
-  counters_.generation = current_->generation;
   // The pointers move once the dataplane runs it: a dataplane restarted now
   // boots the generation that forwards now.
   if (!store_.Point("live", current_->generation, &error) ||
@@ -307,7 +329,7 @@ bool Controller::Commit(PolicyRecord rec, const CompiledPolicy& compiled, const 
   DataplaneState before;
   std::string error;
   if (!AskDataplane(&before, &error)) {
-    counters_.pushes["unavailable"]++;
+    CountPush("unavailable");
     *refusal = Reply::Error(proto::kUnavailable, error + "; nothing was changed");
     return false;
   }
@@ -333,7 +355,7 @@ bool Controller::Commit(PolicyRecord rec, const CompiledPolicy& compiled, const 
   if (!WritePolicyImageFile(path, compiled, meta, extra, &rec.digest, &error) ||
       !SaveCounter(gen, &error)) {
     store_.Remove(gen);
-    counters_.pushes["unsaved"]++;
+    CountPush("unsaved");
     *refusal = Reply::Error(proto::kInternal, "cannot save generation " + std::to_string(gen) +
                                                   " in " + cfg_.state_dir + ": " + error +
                                                   "; nothing was changed (generation " +
@@ -341,7 +363,10 @@ bool Controller::Commit(PolicyRecord rec, const CompiledPolicy& compiled, const 
                                                   " stays live)");
     return false;
   }
-  last_generation_ = gen;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_generation_ = gen;
+  }
   std::string memfd_digest;
   int fd = CreatePolicyImageFd(compiled, meta, extra, &memfd_digest, &error);
   if (image_ms) *image_ms = MsSince(t0);
@@ -363,13 +388,16 @@ bool Controller::Commit(PolicyRecord rec, const CompiledPolicy& compiled, const 
       link_->CallOnce(api::dp::kPolicyLoad, load.ToJson(), &reply, &error, image.get());
   if (d == DataplaneLink::Delivery::kNotDelivered) {
     store_.Remove(gen);
-    counters_.pushes["unavailable"]++;
+    CountPush("unavailable");
     *refusal = Reply::Error(proto::kUnavailable, error + "; nothing was changed");
     return false;
   }
   if (d == DataplaneLink::Delivery::kInDoubt) {
-    counters_.pushes["in_doubt"]++;
-    in_doubt_ = std::move(rec);
+    CountPush("in_doubt");
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      in_doubt_ = std::move(rec);
+    }
     in_doubt_pid_ = before.pid;
     in_doubt_answering_.reset();
     *refusal = Reply::Error(
@@ -383,12 +411,12 @@ bool Controller::Commit(PolicyRecord rec, const CompiledPolicy& compiled, const 
   }
   if (!reply.value("ok", false)) {
     store_.Remove(gen);
-    counters_.pushes["refused"]++;
+    CountPush("refused");
     *refusal = Reply::Error(proto::kRefused, "the dataplane refused the policy: " + proto::ReplyError(reply));
     return false;
   }
   *dp = reply["result"];
-  counters_.pushes["ok"]++;
+  CountPush("ok");
   Promote(std::move(rec));
   return true;
 }
@@ -428,10 +456,14 @@ bool Controller::Reconcile(std::string* error) {
     const uint64_t g = in_doubt_->generation;
     if (same(*in_doubt_)) {
       Log("generation " + std::to_string(g) + " went live after all: the dataplane runs it");
-      counters_.pushes["ok"]++;
-      PolicyRecord rec = std::move(*in_doubt_);
-      in_doubt_.reset();
-      overlay_ = rec.overlay;
+      CountPush("ok");
+      PolicyRecord rec;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        rec = std::move(*in_doubt_);
+        in_doubt_.reset();
+        overlay_ = rec.overlay;
+      }
       std::string why;
       if (!SaveOverlay(OverlayPath(), overlay_, &why)) Log("warning: " + why);
       Promote(std::move(rec));
@@ -444,7 +476,10 @@ bool Controller::Reconcile(std::string* error) {
       if (dp.pid == in_doubt_pid_ && now - *in_doubt_answering_ < kInDoubtGrace) return true;
       Log("generation " + std::to_string(g) + " did not go live (the dataplane runs " +
           std::to_string(dp.generation) + "): dropped");
-      in_doubt_.reset();
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        in_doubt_.reset();
+      }
       store_.Remove(g);
     }
   }
@@ -464,9 +499,13 @@ bool Controller::Reconcile(std::string* error) {
     return true;
   }
   if (!current_) return true;
+  auto on_dataplane = [&](bool yes) {
+    std::lock_guard<std::mutex> lock(mu_);
+    current_->on_dataplane = yes;
+    if (yes) counters_.generation = current_->generation;
+  };
   if (same(*current_)) {
-    current_->on_dataplane = true;
-    counters_.generation = current_->generation;
+    on_dataplane(true);
     return true;
   }
   if (dp.generation < current_->generation) {
@@ -475,8 +514,7 @@ bool Controller::Reconcile(std::string* error) {
     if (Resend(*current_, &why)) {
       Log("the dataplane ran generation " + std::to_string(dp.generation) + ": re-pushed " +
           std::to_string(current_->generation));
-      current_->on_dataplane = true;
-      counters_.generation = current_->generation;
+      on_dataplane(true);
     } else {
       Log("re-push of generation " + std::to_string(current_->generation) + " failed: " + why);
     }
@@ -489,11 +527,14 @@ bool Controller::Reconcile(std::string* error) {
   if (rec && rec->digest == dp.digest) {
     Log("the dataplane runs generation " + std::to_string(dp.generation) +
         ", saved but not yet recorded as live: adopted");
-    overlay_ = rec->overlay;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      overlay_ = rec->overlay;
+    }
     Promote(std::move(*rec));
     return true;
   }
-  current_->on_dataplane = false;
+  on_dataplane(false);
   Log("warning: the dataplane runs generation " + std::to_string(dp.generation) +
       " (" + dp.digest + "), which controld did not make; the next change is generation " +
       std::to_string(NextGeneration()));
@@ -501,14 +542,22 @@ bool Controller::Reconcile(std::string* error) {
 }
 
 void Controller::AfterSample(bool reconnected) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!reconnected && !in_doubt_) return;
+  if (reconnected) reconcile_wanted_ = true;
+  // The sampler never waits behind a change (a compile can take seconds):
+  // a change in progress asks the dataplane itself; what is left is done
+  // after a later sample.
+  std::unique_lock<std::mutex> change(change_mu_, std::try_to_lock);
+  if (!change.owns_lock()) return;
+  const bool wanted = reconcile_wanted_.exchange(false);
+  if (!wanted && !in_doubt_) return;
   std::string error;
-  if (!Reconcile(&error) && reconnected) Log(error);
+  if (!Reconcile(&error) && wanted) Log(error);
 }
 
 void Controller::ExpireOnTime() {
-  std::lock_guard<std::mutex> lock(mu_);
+  // Not behind a change in progress either: tried again after the next sample.
+  std::unique_lock<std::mutex> change(change_mu_, std::try_to_lock);
+  if (!change.owns_lock()) return;
   if (!current_ || in_doubt_ || !current_->on_dataplane) return;
   if (sampler_ && !sampler_->Last().up) return;  // tried once it answers again
   const Day today = TodayUtc();

@@ -5,11 +5,20 @@
 // the boot file only matters on first install. Every change is
 // all-or-nothing: a policy that does not load, compile, get saved or get
 // accepted by the dataplane changes nothing here.
+//
+// Two locks (docs/architecture.md, "Threads and ownership"): change_mu_ makes
+// changes one at a time and is held across a change's compile, save and
+// load; mu_ guards the published state (the records, the overlay, the
+// counters) and is held only to copy or swap it, never across a compile or
+// a call to the dataplane. State is written with both held and read with
+// either, so `stats`, `policy show`, the lists and `/metrics` answer while a
+// million-prefix policy compiles. Order: change_mu_, then mu_.
 #ifndef SPAMWALL_CONTROL_CONTROLD_CONTROLLER_H_
 #define SPAMWALL_CONTROL_CONTROLD_CONTROLLER_H_
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -108,6 +117,8 @@ class Controller {
     std::vector<ExemptionCoverage> coverage;  // of each unexpired exemption
   };
 
+  // Init's reading of state_dir (under both locks), before the reconcile.
+  bool InitFromDisk(std::string* error);
   bool Build(Policy file_policy, const Overlay& overlay, const std::string& source,
              Built* out, proto::Reply* refusal);
   // Makes rec (compiled as `compiled`) the next generation: its image is
@@ -140,8 +151,11 @@ class Controller {
   bool Reconcile(std::string* error);
 
   // The dispatch table (commands.cc): how each command runs.
-  // kReads: under mu_; kMutates: also audited; kOverlay: audited, staged
-  // onto a batch's overlay and compiled with the batch (overlay_commands.cc).
+  // kReadsNoState: takes mu_ itself, briefly, if at all (policy check
+  // copies the overlay and compiles unlocked); kReads: under mu_;
+  // kMutates: under change_mu_, audited; kOverlay: audited, staged onto a
+  // batch's overlay and compiled with the batch under change_mu_
+  // (overlay_commands.cc).
   enum Kind { kReadsNoState, kReads, kMutates, kOverlay };
   using StageFn = proto::Reply (*)(Controller*, const proto::Request&, Overlay* next);
   struct Command {
@@ -163,14 +177,15 @@ class Controller {
   struct PendingChange {
     proto::Request* req;
     StageFn stage;
-    bool done = false;  // under mu_
+    bool done = false;  // under change_mu_
     proto::Reply reply;
     AuditRecord* audit = nullptr;
   };
   proto::Reply HandleOverlay(proto::Request& r, StageFn stage);
   void RunOverlayBatch(const std::vector<PendingChange*>& batch);
 
-  // Commands (mu_ held by Handle for the kReads, kMutates and kOverlay ones).
+  // Commands (mu_ held by Handle for the kReads ones, change_mu_ for the
+  // kMutates and kOverlay ones).
   proto::Reply Hello();
   proto::Reply PolicyReferences(const proto::Request& r);
   proto::Reply PolicyCheck(const proto::Request& r);
@@ -186,7 +201,7 @@ class Controller {
   proto::Reply ModeClear(const proto::Request& r, Overlay* next);
   // The warnings a file gets on check and push beyond the compiler's: the
   // overlay's overrides of it and exemptions wider than the configured size.
-  std::vector<std::string> FileWarnings(const Policy& file) const;
+  std::vector<std::string> FileWarnings(const Policy& file, const Overlay& overlay) const;
   // For an exemption wider than max_exemption_v4|v6: "exemption P is wider
   // than /N (controld's max_exemption_vX)"; nullopt otherwise.
   std::optional<std::string> TooWide(const Prefix& p) const;
@@ -197,6 +212,9 @@ class Controller {
   proto::Reply AuditTail(const proto::Request& r);
 
   nlohmann::json RecordJson(const PolicyRecord& r) const;
+  // Counters written by a change (change_mu_ held): each takes mu_.
+  void CountPush(const char* outcome);
+  void SetLastPushSeconds(double s);
   std::string OverlayPath() const { return cfg_.state_dir + "/overlay.json"; }
 
   const Config cfg_;
@@ -205,10 +223,13 @@ class Controller {
   const StatsSampler* sampler_ = nullptr;
   std::optional<gid_t> group_;
 
-  mutable std::mutex mu_;
+  std::mutex change_mu_;   // one change at a time (see the top)
+  mutable std::mutex mu_;  // the published state below: written with both, read with either
+  std::atomic<bool> reconcile_wanted_{false};  // a reconnect AfterSample could not act on yet
   GenerationStore store_;
-  std::optional<PolicyRecord> current_, previous_;
+  std::optional<PolicyRecord> current_, previous_;  // their keys are made before they are published
   std::optional<PolicyRecord> in_doubt_;  // sent, not answered
+  // The next four only under change_mu_ (no reader needs them).
   int64_t in_doubt_pid_ = 0;              // the dataplane it was sent to
   std::optional<std::chrono::steady_clock::time_point> in_doubt_answering_;  // since it answers again
   std::optional<Built> first_;            // the boot file, compiled while no dataplane was there

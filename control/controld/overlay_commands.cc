@@ -86,8 +86,8 @@ Reply Controller::HandleOverlay(Request& r, StageFn stage) {
     std::lock_guard<std::mutex> q(pending_mu_);
     pending_.push_back(&me);
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  // Handled by the batch of a request that held mu_ before this one.
+  std::lock_guard<std::mutex> change(change_mu_);
+  // Handled by the batch of a request that held change_mu_ before this one.
   if (me.done) return me.reply;
   // The others of a burst are on their way: let them join this compile.
   std::this_thread::sleep_for(kCoalesceWindow);
@@ -152,13 +152,16 @@ void Controller::RunOverlayBatch(const std::vector<PendingChange*>& batch) {
     // overlay_ changes only now.
     if (Commit(std::move(built.record), *built.compiled, origin, &dp, &result)) {
       const std::vector<OverlayExemption> old_exemptions = overlay_.exemptions;
-      overlay_ = std::move(next);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        overlay_ = std::move(next);
+      }
       std::string error;
       // A readable copy; the truth is the generation's image, saved before the push.
       if (!SaveOverlay(OverlayPath(), overlay_, &error))
         fprintf(stderr, "spamwall-controld: %s (generation %llu keeps the overlay)\n", error.c_str(),
                 static_cast<unsigned long long>(current_->generation));
-      counters_.last_push_seconds = MsSince(t0) / 1000;
+      SetLastPushSeconds(MsSince(t0) / 1000);
       changes = ChangedLists(diff);
       // What each exemption of the batch frees, over its whole range.
       std::unordered_set<std::string> before;
