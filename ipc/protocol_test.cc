@@ -259,3 +259,21 @@ TEST_F(ProtocolTest, ClientReportsAMissingServer) {
 
 }  // namespace
 }  // namespace spamwall::proto
+
+namespace spamwall::proto {
+namespace {
+
+TEST(LookupGroupTest, NamesAndNumericGids) {
+  gid_t gid = 1;
+  EXPECT_TRUE(LookupGroup("root", &gid));
+  EXPECT_EQ(gid, 0u);
+  EXPECT_TRUE(LookupGroup("4242", &gid));  // a gid is taken as is, named or not
+  EXPECT_EQ(gid, 4242u);
+  EXPECT_FALSE(LookupGroup("4294967295", &gid));  // (gid_t)-1
+  EXPECT_FALSE(LookupGroup("99999999999", &gid));
+  EXPECT_FALSE(LookupGroup("no-such-group-spamwall", &gid));
+  EXPECT_FALSE(LookupGroup("-1", &gid));
+}
+
+}  // namespace
+}  // namespace spamwall::proto

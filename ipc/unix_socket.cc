@@ -185,6 +185,14 @@ bool PeerHasGroup(const Peer& peer, gid_t gid) {
 }
 
 bool LookupGroup(const std::string& name, gid_t* gid) {
+  // A number is a gid as is: a group the name service cannot resolve at
+  // boot (LDAP, a container's) still works.
+  if (!name.empty() && name.size() <= 10 && name.find_first_not_of("0123456789") == std::string::npos) {
+    const unsigned long long n = std::stoull(name);
+    if (n >= static_cast<gid_t>(-1)) return false;  // (gid_t)-1 means "no change"
+    *gid = static_cast<gid_t>(n);
+    return true;
+  }
   group gr, *found = nullptr;
   std::vector<char> buf(16384);
   if (getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &found) != 0 || !found) return false;

@@ -47,7 +47,8 @@ bool PeerOf(int sock, Peer* peer, std::string* error);
 // one it dropped, counts as its process has it.
 bool PeerHasGroup(const Peer& peer, gid_t gid);
 
-// Group name -> gid; false if there is no such group.
+// Group name (or a numeric gid, taken as is) -> gid; false if there is no
+// such group name.
 bool LookupGroup(const std::string& name, gid_t* gid);
 
 }  // namespace spamwall::proto

@@ -6,6 +6,7 @@
 // controld on the live socket refuses to start instead of unlinking it.
 #include <grp.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <string>
@@ -27,17 +28,20 @@ golden::SplitResult CtlAsNobody(Stack& s, const std::string& groups,
   return golden::RunBinarySplit("/usr/bin/setpriv", all);
 }
 
+// The Stack's controld.yaml with socket_group `group` and an open mode.
+void WriteGroupConfig(Stack& s, const std::string& group) {
+  s.Write("controld.yaml", "policy: " + s.path("p1.yaml") + "\nsocket: " + s.ctl() +
+                               "\nsocket_group: '" + group + "'\nsocket_mode: '0666'\n" +
+                               "dataplane_socket: " + s.dp() + "\nstate_dir: " + s.path("state") +
+                               "\naudit_log: " + s.audit() + "\nprometheus: ''\n");
+}
+
 TEST(PeerTest, GroupFromTheCredentialsDecidesAndALiveSocketIsKept) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to run spamwallctl as nobody";
   group* g = getgrnam(kGroup);
   ASSERT_NE(g, nullptr) << "no group " << kGroup;
   Stack s;
-  s.WriteConfig();
-  // The Stack's controld.yaml with this group and an open mode.
-  s.Write("controld.yaml", "policy: " + s.path("p1.yaml") + "\nsocket: " + s.ctl() +
-                               "\nsocket_group: " + kGroup + "\nsocket_mode: '0666'\n" +
-                               "dataplane_socket: " + s.dp() + "\nstate_dir: " + s.path("state") +
-                               "\naudit_log: " + s.audit() + "\nprometheus: ''\n");
+  WriteGroupConfig(s, kGroup);
   ASSERT_TRUE(s.Start()) << s.Logs();
 
   golden::SplitResult member = CtlAsNobody(s, std::to_string(g->gr_gid), {"policy", "show"});
@@ -57,6 +61,26 @@ TEST(PeerTest, GroupFromTheCredentialsDecidesAndALiveSocketIsKept) {
   EXPECT_TRUE(Contains(second.Log(), "already running (pid " + std::to_string(s.controld().pid())))
       << second.Log();
   EXPECT_EQ(s.Ctl({"policy", "show"}).code, 0) << s.Logs();
+}
+
+// A numeric socket_group is a gid as is, one /etc/group does not name
+// (a directory service's group at boot): the socket gets it and its
+// holders are served.
+TEST(PeerTest, ANumericGroupNeedsNoNameInEtcGroup) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to run spamwallctl as nobody";
+  gid_t gid = 4242;
+  while (getgrgid(gid) != nullptr) gid++;
+  Stack s;
+  WriteGroupConfig(s, std::to_string(gid));
+  ASSERT_TRUE(s.Start()) << s.Logs();
+  struct stat st;
+  ASSERT_EQ(stat(s.ctl().c_str(), &st), 0);
+  EXPECT_EQ(st.st_gid, gid);
+  golden::SplitResult member = CtlAsNobody(s, std::to_string(gid), {"policy", "show"});
+  EXPECT_EQ(member.exit_code, 0) << member.err;
+  golden::SplitResult other = CtlAsNobody(s, "", {"policy", "show"});
+  EXPECT_EQ(other.exit_code, 1) << other.out << other.err;
+  EXPECT_TRUE(Contains(other.err, "membership in group '" + std::to_string(gid) + "'")) << other.err;
 }
 
 }  // namespace
