@@ -14,6 +14,7 @@
 #include "control/controld/policy_source.h"
 #include "control/policy/policy_loader.h"
 #include "ipc/api/controld_api.h"
+#include "ipc/api/controld_results.h"
 #include "ipc/api/dataplane_api.h"
 #include "ipc/api/file_bundle.h"
 #include "ipc/api/summary_json.h"
@@ -77,10 +78,9 @@ const std::vector<Controller::Command>& Controller::Commands() {
 }
 
 Reply Controller::Hello() {
-  return Reply::Ok({{"process", "spamwall-controld"},
-                    {"protocol", proto::kProtocolVersion},
-                    {"pid", getpid()},
-                    {"generation", Counters().generation}});
+  return Reply::Ok(api::ctl::HelloResult{"spamwall-controld", proto::kProtocolVersion, getpid(),
+                                         Counters().generation}
+                       .ToJson());
 }
 
 Reply Controller::Handle(Request& r) {
@@ -162,11 +162,11 @@ Reply Controller::PolicyReferences(const Request& r) {
   Diagnostics diag;
   std::vector<std::string> referenced;
   LoadBundle(b, &diag, &referenced);  // errors are for check and push to report
-  json files = json::array();
+  api::ctl::ReferencesResult res;
   std::set<std::string> seen;
   for (const auto& f : referenced)
-    if (seen.insert(f).second) files.push_back(f);
-  return Reply::Ok({{"files", files}});
+    if (seen.insert(f).second) res.files.push_back(f);
+  return Reply::Ok(res.ToJson());
 }
 
 Reply Controller::PolicyCheck(const Request& r) {
@@ -176,7 +176,8 @@ Reply Controller::PolicyCheck(const Request& r) {
   const std::string path = b.files[0].path;
   Diagnostics diag;
   std::optional<Policy> file = LoadBundle(b, &diag);
-  nlohmann::json res = {{"path", path}};
+  api::ctl::CheckResult res;
+  res.path = path;
   // Judged against a copy of the live overlay and keys: the compile holds no lock.
   Overlay overlay;
   std::shared_ptr<const PolicyKeys> live_keys;
@@ -185,37 +186,25 @@ Reply Controller::PolicyCheck(const Request& r) {
     overlay = overlay_;
     if (current_) live_keys = current_->keys;
   }
-  auto list = [](const std::vector<Diagnostic>& v) {
-    nlohmann::json a = nlohmann::json::array();
-    for (const auto& d : v) a.push_back(d.ToString());
-    return a;
-  };
-  Built built;
-  if (file) {
-    Reply refusal;
-    if (Build(*file, overlay, path, &built, &refusal)) {
-      res["valid"] = true;
-      res["errors"] = nlohmann::json::array();
-      nlohmann::json warnings = list(diag.warnings);
-      for (const auto& w : built.record.warnings) warnings.push_back(w);
-      for (const auto& w : FileWarnings(*file, overlay)) warnings.push_back(w);
-      res["warnings"] = warnings;
-      res["mode"] = {{"file", ModeName(file->mode)}, {"effective", ModeName(built.record.merged.mode)}};
-      res["diff"] = PolicyDiff(live_keys.get(), *KeysFor(&built.record));
-      res["summary"] = SummaryJson(built.record.summary);
-      res["compile_ms"] = built.compile_ms;
-      return Reply::Ok(res);
-    }
-    // Build failures (resource limits, an invalid overlay).
-    res["valid"] = false;
-    res["errors"] = built.errors;
-    res["warnings"] = list(diag.warnings);
-    return Reply::Ok(res);
+  for (const auto& w : diag.warnings) res.warnings.push_back(w.ToString());
+  if (!file) {
+    res.errors = ErrorLines(diag);
+    return Reply::Ok(res.ToJson());
   }
-  res["valid"] = false;
-  res["errors"] = ErrorLines(diag);
-  res["warnings"] = list(diag.warnings);
-  return Reply::Ok(res);
+  Built built;
+  Reply refusal;
+  if (!Build(*file, overlay, path, &built, &refusal)) {
+    res.errors = built.errors;  // resource limits, an invalid overlay
+    return Reply::Ok(res.ToJson());
+  }
+  res.valid = true;
+  for (const auto& w : built.record.warnings) res.warnings.push_back(w);
+  for (const auto& w : FileWarnings(*file, overlay)) res.warnings.push_back(w);
+  res.mode = {ModeName(file->mode), ModeName(built.record.merged.mode)};
+  res.diff = PolicyDiff(live_keys.get(), *KeysFor(&built.record));
+  res.summary = SummaryMap(built.record.summary);
+  res.compile_ms = built.compile_ms;
+  return Reply::Ok(res.ToJson());
 }
 
 Reply Controller::PolicyPush(const Request& r, nlohmann::json* changes) {
@@ -246,21 +235,21 @@ Reply Controller::PolicyPush(const Request& r, nlohmann::json* changes) {
   const double live_ms = MsSince(t0);  // the dataplane runs it from here on
   // What changed, for the reply and the audit log: after the swap, so it
   // does not delay it (the previous record's keys are kept from its push).
-  nlohmann::json diff = PolicyDiff(KeysFor(previous_ ? &*previous_ : nullptr), *KeysFor(&*current_));
-  const double total_ms = MsSince(t0);
+  api::ctl::PushResult res;
+  res.changes = ChangedLists(PolicyDiff(KeysFor(previous_ ? &*previous_ : nullptr), *KeysFor(&*current_)));
+  res.total_ms = MsSince(t0);
   SetLastPushSeconds(live_ms / 1000);
-  *changes = ChangedLists(diff);
-  return Reply::Ok({{"generation", current_->generation},
-                    {"previous_generation", previous_ ? previous_->generation : 0},
-                    {"source", path},
-                    {"load_ms", load_ms},
-                    {"compile_ms", built.compile_ms},
-                    {"image_ms", built.image_ms},
-                    {"dataplane", dp},
-                    {"live_ms", live_ms},
-                    {"total_ms", total_ms},
-                    {"warnings", current_->warnings},
-                    {"changes", *changes}});
+  *changes = res.changes.ToJson();
+  res.generation = current_->generation;
+  res.previous_generation = previous_ ? previous_->generation : 0;
+  res.source = path;
+  res.load_ms = load_ms;
+  res.compile_ms = built.compile_ms;
+  res.image_ms = built.image_ms;
+  res.dataplane = dp;
+  res.live_ms = live_ms;
+  res.warnings = current_->warnings;
+  return Reply::Ok(res.ToJson());
 }
 
 Reply Controller::PolicyRollback(const Request& r, nlohmann::json* changes) {
@@ -287,7 +276,7 @@ Reply Controller::PolicyRollback(const Request& r, nlohmann::json* changes) {
   if (!back)
     return Reply::Error(proto::kRefused, "cannot roll back to generation " + std::to_string(restored) + ": " +
                                              error + " (saved generations: " + saved + ")");
-  nlohmann::json diff = PolicyDiff(KeysFor(&*current_), *KeysFor(&*back));
+  const api::ctl::PolicyDiffCounts diff = PolicyDiff(KeysFor(&*current_), *KeysFor(&*back));
   nlohmann::json dp;
   Reply refusal;
   if (!Commit(*back, *compiled, "spamwallctl policy rollback to generation " + std::to_string(restored) +
@@ -301,46 +290,57 @@ Reply Controller::PolicyRollback(const Request& r, nlohmann::json* changes) {
   if (!SaveOverlay(OverlayPath(), overlay_, &error))
     fprintf(stderr, "spamwall-controld: %s (the generation image keeps the overlay)\n", error.c_str());
   SetLastPushSeconds(MsSince(t0) / 1000);
-  *changes = ChangedLists(diff);
-  return Reply::Ok({{"generation", current_->generation},
-                    {"rolled_back_from", from},
-                    {"restored_generation", restored},
-                    {"source", current_->source},
-                    {"dataplane", dp},
-                    {"total_ms", MsSince(t0)},
-                    {"changes", *changes}});
+  api::ctl::RollbackResult res;
+  res.changes = ChangedLists(diff);
+  *changes = res.changes.ToJson();
+  res.generation = current_->generation;
+  res.rolled_back_from = from;
+  res.restored_generation = restored;
+  res.source = current_->source;
+  res.dataplane = dp;
+  res.total_ms = MsSince(t0);
+  return Reply::Ok(res.ToJson());
 }
 
-nlohmann::json Controller::RecordJson(const PolicyRecord& r) const {
-  return {{"generation", r.generation}, {"source", r.source},
-          {"mode", ModeName(r.merged.mode)}, {"file_mode", ModeName(r.file_policy.mode)},
-          {"compiled_on", FormatDay(r.compiled_on)}, {"pushed_by", r.pushed_by},
-          {"pushed_at", r.pushed_at},   {"on_dataplane", r.on_dataplane},
-          {"digest", r.digest},
-          {"summary", SummaryJson(r.summary)}, {"warnings", r.warnings}};
+api::ctl::GenerationRecord Controller::RecordOf(const PolicyRecord& r) const {
+  api::ctl::GenerationRecord g;
+  g.generation = r.generation;
+  g.source = r.source;
+  g.mode = ModeName(r.merged.mode);
+  g.file_mode = ModeName(r.file_policy.mode);
+  g.compiled_on = FormatDay(r.compiled_on);
+  g.pushed_by = r.pushed_by;
+  g.pushed_at = r.pushed_at;
+  g.on_dataplane = r.on_dataplane;
+  g.digest = r.digest;
+  g.summary = SummaryMap(r.summary);
+  g.warnings = r.warnings;
+  return g;
 }
 
 Reply Controller::PolicyShow() {
-  std::unique_lock<std::mutex> lock(mu_);
-  nlohmann::json res = {{"current", current_ ? RecordJson(*current_) : nlohmann::json(nullptr)},
-                        {"previous", previous_ ? RecordJson(*previous_) : nlohmann::json(nullptr)},
-                        {"in_doubt", in_doubt_ ? RecordJson(*in_doubt_) : nlohmann::json(nullptr)},
-                        {"start_warnings", start_warnings_},
-                        {"saved_generations", store_.List()},
-                        {"overlay", OverlayToJson(overlay_)},
-                        {"mode", ModeJson()},
-                        {"overrides", current_ ? OverridesJson(OverlayOverrides(current_->file_policy, overlay_))
-                                               : nlohmann::json::array()},
-                        {"state_dir", cfg_.state_dir},
-                        {"dataplane_socket", link_->path()}};
-  lock.unlock();  // the dataplane is asked without it
+  api::ctl::ShowResult res;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (current_) res.current = RecordOf(*current_);
+    if (previous_) res.previous = RecordOf(*previous_);
+    if (in_doubt_) res.in_doubt = RecordOf(*in_doubt_);
+    res.start_warnings = start_warnings_;
+    res.saved_generations = store_.List();
+    res.overlay = OverlayToJson(overlay_);
+    res.mode = ModeOf();
+    if (current_) res.overrides = OverrideInfos(OverlayOverrides(current_->file_policy, overlay_));
+    res.state_dir = cfg_.state_dir;
+    res.dataplane_socket = link_->path();
+  }
+  // The dataplane is asked without the lock.
   nlohmann::json reply;
   std::string error;
   if (link_->Call(api::dp::kPolicyShow, nlohmann::json::object(), &reply, &error) && reply.value("ok", false))
-    res["dataplane"] = reply["result"];
+    res.dataplane = reply["result"];
   else
-    res["dataplane_error"] = error.empty() ? proto::ReplyError(reply) : error;
-  return Reply::Ok(res);
+    res.dataplane_error = error.empty() ? proto::ReplyError(reply) : error;
+  return Reply::Ok(res.ToJson());
 }
 
 Reply Controller::Stats() {
@@ -350,50 +350,47 @@ Reply Controller::Stats() {
     return Reply::Error(proto::kUnavailable, error);
   if (!reply.value("ok", false))
     return Reply::Error(proto::kInternal, "the dataplane answered stats with: " + proto::ReplyError(reply));
-  nlohmann::json res = reply["result"];
+  api::ctl::StatsResult res;
+  res.dataplane = reply["result"];
   StatsSample s = sampler_ ? sampler_->Last() : StatsSample{};
-  res["packets_per_s"] = s.packets_per_s;
-  res["controld_generation"] = Counters().generation;
+  res.packets_per_s = s.packets_per_s;
+  res.controld_generation = Counters().generation;
   std::lock_guard<std::mutex> lock(mu_);
-  res["mode_origin"] = ModeJson();
-  return Reply::Ok(res);
+  res.mode_origin = ModeOf();
+  return Reply::Ok(res.ToJson());
 }
 
 Reply Controller::ListQuarantine() {
-  nlohmann::json entries = nlohmann::json::array();
-  for (const auto& q : overlay_.quarantine) entries.push_back({{"addr", q}, {"origin", "overlay"}});
+  api::ctl::QuarantineListResult res;
+  for (const auto& q : overlay_.quarantine) res.entries.push_back({q, "overlay"});
   if (current_)
-    for (const auto& e : current_->file_policy.quarantine)
-      entries.push_back({{"addr", FormatPrefix(e.prefix)}, {"origin", "policy"}});
-  return Reply::Ok({{"entries", entries}});
+    for (const auto& e : current_->file_policy.quarantine) res.entries.push_back({FormatPrefix(e.prefix), "policy"});
+  return Reply::Ok(res.ToJson());
 }
 
 Reply Controller::ListExemptions() {
-  nlohmann::json entries = nlohmann::json::array();
+  api::ctl::ExemptListResult res;
   const Day today = TodayUtc();
   auto add = [&](const std::string& p, const std::string& o, const std::string& why, const std::string& exp,
                  const char* origin, const ChangeOrigin& added) {
     Day d = 0;
     ParseDay(exp, &d);  // checked when it was added
-    nlohmann::json e = {{"prefix", p}, {"owner", o}, {"reason", why}, {"expires", exp},
-                        {"state", ExemptionState(d, today)}, {"days_left", d < today ? 0 : d - today + 1},
-                        {"origin", origin}};
-    if (!added.by.empty()) e["added_by"] = added.by, e["added_at"] = added.at;
-    entries.push_back(std::move(e));
+    res.entries.push_back({p, o, why, exp, std::string(ExemptionState(d, today)), d < today ? 0 : d - today + 1,
+                           origin, added.by, added.at});
   };
   for (const auto& x : overlay_.exemptions) add(x.prefix, x.owner, x.reason, x.expires, "overlay", x.added);
   if (current_)
     for (const auto& e : current_->file_policy.exemptions)
       add(FormatPrefix(e.prefix), e.owner, e.reason, e.expires_text, "policy", ChangeOrigin{});
-  return Reply::Ok({{"entries", entries}, {"today", FormatDay(today)}});
+  res.today = FormatDay(today);
+  return Reply::Ok(res.ToJson());
 }
 
-nlohmann::json Controller::ModeJson() const {
-  if (!current_) return nullptr;
-  nlohmann::json m = {{"effective", ModeName(current_->merged.mode)},
-                      {"file", ModeName(current_->file_policy.mode)},
-                      {"origin", overlay_.mode ? "override" : "file"}};
-  if (overlay_.mode) m["set_by"] = overlay_.mode_set.by, m["set_at"] = overlay_.mode_set.at;
+std::optional<api::ctl::ModeInfo> Controller::ModeOf() const {
+  if (!current_) return std::nullopt;
+  api::ctl::ModeInfo m{ModeName(current_->merged.mode), ModeName(current_->file_policy.mode),
+                       overlay_.mode ? "override" : "file"};
+  if (overlay_.mode) m.set_by = overlay_.mode_set.by, m.set_at = overlay_.mode_set.at;
   return m;
 }
 
@@ -425,7 +422,7 @@ Reply Controller::AuditTail(const Request& r) {
   AuditTailResult tail;
   std::string error;
   if (!audit_->Tail(q, &tail, &error)) return Reply::Error(proto::kUnavailable, error);
-  return Reply::Ok({{"path", audit_->path()}, {"records", tail.records}, {"budget_hit", tail.budget_hit}});
+  return Reply::Ok(api::ctl::AuditTailResult{audit_->path(), tail.records, tail.budget_hit}.ToJson());
 }
 
 }  // namespace spamwall::controld

@@ -594,12 +594,12 @@ void Controller::ExpireOnTime() {
   Built built;
   nlohmann::json changes = nlohmann::json::object();
   if (Build(current_->file_policy, overlay_, current_->source, &built, &reply)) {
-    nlohmann::json diff = PolicyDiff(KeysFor(&*current_), *KeysFor(&built.record));
+    const api::ctl::PolicyDiffCounts diff = PolicyDiff(KeysFor(&*current_), *KeysFor(&built.record));
     nlohmann::json dp;
     if (Commit(std::move(built.record), *built.compiled,
                "spamwall-controld: exemptions expired at 00:00 UTC " + FormatDay(today) + ": " + names, &dp,
                &reply)) {
-      changes = ChangedLists(diff);
+      changes = ChangedLists(diff).ToJson();
       reply = Reply::Ok({{"generation", current_->generation}, {"expired", list}});
       Log("generation " + std::to_string(current_->generation) + " live: " + names + " no longer applies");
     }

@@ -38,6 +38,7 @@
 #include "control/controld/stats_sampler.h"
 #include "control/policy/exemption_coverage.h"
 #include "control/policy/policy.h"
+#include "ipc/api/controld_results.h"
 #include "ipc/server.h"
 
 namespace spamwall::controld {
@@ -205,13 +206,14 @@ class Controller {
   // For an exemption wider than max_exemption_v4|v6: "exemption P is wider
   // than /N (controld's max_exemption_vX)"; nullopt otherwise.
   std::optional<std::string> TooWide(const Prefix& p) const;
-  // The effective mode and where it comes from, for show and stats.
-  nlohmann::json ModeJson() const;
+  // The effective mode and where it comes from, for show and stats (none
+  // while nothing is live).
+  std::optional<api::ctl::ModeInfo> ModeOf() const;
   proto::Reply ListQuarantine();
   proto::Reply ListExemptions();
   proto::Reply AuditTail(const proto::Request& r);
 
-  nlohmann::json RecordJson(const PolicyRecord& r) const;
+  api::ctl::GenerationRecord RecordOf(const PolicyRecord& r) const;
   // Counters written by a change (change_mu_ held): each takes mu_.
   void CountPush(const char* outcome);
   void SetLastPushSeconds(double s);

@@ -146,7 +146,7 @@ void Controller::RunOverlayBatch(const std::vector<PendingChange*>& batch) {
   Reply result;
   json changes = json::object();
   if (Build(current_->file_policy, next, current_->source, &built, &result)) {
-    json diff = PolicyDiff(KeysFor(&*current_), *KeysFor(&built.record));
+    const api::ctl::PolicyDiffCounts diff = PolicyDiff(KeysFor(&*current_), *KeysFor(&built.record));
     json dp;
     // Nothing is kept unless it was saved and the dataplane took it:
     // overlay_ changes only now.
@@ -162,29 +162,28 @@ void Controller::RunOverlayBatch(const std::vector<PendingChange*>& batch) {
         fprintf(stderr, "spamwall-controld: %s (generation %llu keeps the overlay)\n", error.c_str(),
                 static_cast<unsigned long long>(current_->generation));
       SetLastPushSeconds(MsSince(t0) / 1000);
-      changes = ChangedLists(diff);
+      api::ctl::OverlayChangeResult res;
+      res.changes = ChangedLists(diff);
+      changes = res.changes.ToJson();
       // What each exemption of the batch frees, over its whole range.
       std::unordered_set<std::string> before;
       for (const auto& x : old_exemptions) before.insert(x.prefix);
-      json coverage = json::array();
       for (const auto& c : built.coverage) {
         const std::string p = FormatPrefix(c.prefix);
         if (before.count(p) || std::none_of(overlay_.exemptions.begin(), overlay_.exemptions.end(),
                                             [&](const OverlayExemption& x) { return x.prefix == p; }))
           continue;
-        coverage.push_back({{"prefix", p}, {"frees", FormatCount(c.freed)}, {"of", FormatCount(c.size)},
-                            {"consumer_total", FormatCount(c.consumer_total)},
-                            {"text", "exemption " + p + " " + CoverageText(c)}});
+        res.exemptions.push_back({p, FormatCount(c.freed), FormatCount(c.size), FormatCount(c.consumer_total),
+                                  "exemption " + p + " " + CoverageText(c)});
       }
-      result = Reply::Ok({{"generation", current_->generation},
-                          {"dataplane", dp},
-                          {"total_ms", MsSince(t0)},
-                          {"changes", changes},
-                          {"coalesced", staged.size()},
-                          {"exemptions", coverage},
-                          {"warnings", OverrideWarnings(current_->file_policy, overlay_)},
-                          {"mode", ModeJson()},
-                          {"overlay", OverlayToJson(overlay_)}});
+      res.generation = current_->generation;
+      res.dataplane = dp;
+      res.total_ms = MsSince(t0);
+      res.coalesced = staged.size();
+      res.warnings = OverrideWarnings(current_->file_policy, overlay_);
+      res.mode = ModeOf();
+      res.overlay = OverlayToJson(overlay_);
+      result = Reply::Ok(res.ToJson());
     }
   }
   for (PendingChange* p : staged) {

@@ -123,12 +123,10 @@ std::vector<std::string> OverrideWarnings(const Policy& file, const Overlay& o) 
   return w;
 }
 
-nlohmann::json OverridesJson(const std::vector<Override>& v) {
-  nlohmann::json a = nlohmann::json::array();
-  for (const auto& o : v)
-    a.push_back({{"kind", o.kind}, {"entry", o.entry}, {"warning", o.text},
-                 {"set_by", o.origin.by}, {"set_at", o.origin.at}});
-  return a;
+std::vector<api::ctl::OverrideInfo> OverrideInfos(const std::vector<Override>& v) {
+  std::vector<api::ctl::OverrideInfo> out;
+  for (const auto& o : v) out.push_back({o.kind, o.entry, o.text, o.origin.by, o.origin.at});
+  return out;
 }
 
 }  // namespace spamwall::controld

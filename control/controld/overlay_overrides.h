@@ -17,6 +17,7 @@
 
 #include "control/controld/overlay.h"
 #include "control/policy/policy.h"
+#include "ipc/api/controld_results.h"
 
 namespace spamwall::controld {
 
@@ -34,7 +35,8 @@ std::vector<Override> OverlayOverrides(const Policy& file, const Overlay& o, siz
 // The warnings of OverlayOverrides, "and N more" last.
 std::vector<std::string> OverrideWarnings(const Policy& file, const Overlay& o);
 
-nlohmann::json OverridesJson(const std::vector<Override>& v);
+// As policy.show answers them.
+std::vector<api::ctl::OverrideInfo> OverrideInfos(const std::vector<Override>& v);
 
 // "by alice at 2026-12-02T10:00:00Z" ("by an earlier controld" when unknown).
 std::string OriginText(const ChangeOrigin& c);

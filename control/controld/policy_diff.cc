@@ -37,15 +37,12 @@ std::vector<std::string> PortKeys(const std::vector<PortEntry>& v) {
   return k;
 }
 
-// {"current", "new", "added", "removed"} of two sorted unique key lists.
+// The counts of two sorted unique key lists.
 template <typename T>
-nlohmann::json Counts(const std::vector<T>& now, const std::vector<T>& then) {
+api::ctl::ListDiff Counts(const std::vector<T>& now, const std::vector<T>& then) {
   std::vector<T> common;
   std::set_intersection(now.begin(), now.end(), then.begin(), then.end(), std::back_inserter(common));
-  return {{"current", now.size()},
-          {"new", then.size()},
-          {"added", then.size() - common.size()},
-          {"removed", now.size() - common.size()}};
+  return {now.size(), then.size(), then.size() - common.size(), now.size() - common.size()};
 }
 
 }  // namespace
@@ -66,34 +63,29 @@ std::shared_ptr<const PolicyKeys> KeysOf(const Policy& p) {
   return k;
 }
 
-nlohmann::json PolicyDiff(const PolicyKeys* current, const PolicyKeys& next) {
+api::ctl::PolicyDiffCounts PolicyDiff(const PolicyKeys* current, const PolicyKeys& next) {
   static const PolicyKeys kNone;
   const PolicyKeys& now = current ? *current : kNone;
-  nlohmann::json d = nlohmann::json::object();
+  api::ctl::PolicyDiffCounts d;
   // api::kDiffLists: the prefix lists, then exemptions and the two port lists.
   for (size_t i = 0; i < api::kDiffPrefixLists; i++)
-    d[api::kDiffLists[i]] = Counts(now.prefixes[i], next.prefixes[i]);
+    d.lists.emplace_back(api::kDiffLists[i], Counts(now.prefixes[i], next.prefixes[i]));
   for (size_t i = 0; i < now.other.size(); i++)
-    d[api::kDiffLists[api::kDiffPrefixLists + i]] = Counts(now.other[i], next.other[i]);
-  d["mode"] = {{"current", current ? nlohmann::json(now.mode) : nlohmann::json(nullptr)},
-               {"new", next.mode}};
+    d.lists.emplace_back(api::kDiffLists[api::kDiffPrefixLists + i], Counts(now.other[i], next.other[i]));
+  if (current) d.mode.current = now.mode;
+  d.mode.next = next.mode;
   return d;
 }
 
-nlohmann::json PolicyDiff(const Policy* current, const Policy& next) {
+api::ctl::PolicyDiffCounts PolicyDiff(const Policy* current, const Policy& next) {
   return PolicyDiff(current ? KeysOf(*current).get() : nullptr, *KeysOf(next));
 }
 
-nlohmann::json ChangedLists(const nlohmann::json& diff) {
-  nlohmann::json c = nlohmann::json::object();
-  for (const char* list : api::kDiffLists) {
-    if (!diff.contains(list)) continue;
-    const auto& e = diff[list];
-    if (e.value("added", 0) || e.value("removed", 0))
-      c[list] = {{"added", e["added"]}, {"removed", e["removed"]}};
-  }
-  if (diff.contains("mode") && diff["mode"]["current"] != diff["mode"]["new"])
-    c["mode"] = diff["mode"];
+api::ctl::ListChanges ChangedLists(const api::ctl::PolicyDiffCounts& diff) {
+  api::ctl::ListChanges c;
+  for (const auto& [list, n] : diff.lists)
+    if (n.added || n.removed) c.lists.push_back({list, {n.added, n.removed}});
+  if (diff.mode.current != diff.mode.next) c.mode = diff.mode;
   return c;
 }
 

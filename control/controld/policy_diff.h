@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "control/policy/policy.h"
+#include "ipc/api/controld_results.h"
 #include "ipc/api/policy_lists.h"
 
 namespace spamwall::controld {
@@ -35,15 +36,14 @@ struct PolicyKeys {
 };
 std::shared_ptr<const PolicyKeys> KeysOf(const Policy& p);
 
-// {"consumer": {"current": N, "new": N, "added": N, "removed": N}, ...} for
-// every list of api::kDiffLists, plus "mode": {"current", "new"}. `current`
-// may be null (nothing loaded yet: every entry is added).
-nlohmann::json PolicyDiff(const Policy* current, const Policy& next);
-nlohmann::json PolicyDiff(const PolicyKeys* current, const PolicyKeys& next);
+// The counts of every list of api::kDiffLists, and the mode. `current` may
+// be null (nothing loaded yet: every entry is added).
+api::ctl::PolicyDiffCounts PolicyDiff(const Policy* current, const Policy& next);
+api::ctl::PolicyDiffCounts PolicyDiff(const PolicyKeys* current, const PolicyKeys& next);
 
-// Only the lists that changed, {"list": {"added": N, "removed": N}}: the audit
-// log's "changes".
-nlohmann::json ChangedLists(const nlohmann::json& diff);
+// Only the lists that changed (and the mode, when it did): the "changes" of
+// every reply and of the audit log.
+api::ctl::ListChanges ChangedLists(const api::ctl::PolicyDiffCounts& diff);
 
 }  // namespace spamwall::controld
 

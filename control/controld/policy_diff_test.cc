@@ -18,13 +18,14 @@ TEST(PolicyDiffTest, CountsPerList) {
                   "quarantine: [100.64.9.9]\nmail: {smtp_ports: [25]}\n");
   Policy b = Load("version: 1\nmode: monitor\nsubscribers: {consumer: [10.0.0.0/8, 192.0.2.0/24, 198.51.100.0/24]}\n"
                   "mail: {smtp_ports: [25, 2525]}\n");
-  nlohmann::json d = PolicyDiff(&a, b);
+  const api::ctl::PolicyDiffCounts typed = PolicyDiff(&a, b);
+  nlohmann::json d = typed.ToJson();
   EXPECT_EQ(d["consumer"], (nlohmann::json{{"current", 2}, {"new", 3}, {"added", 2}, {"removed", 1}}));
   EXPECT_EQ(d["quarantine"], (nlohmann::json{{"current", 1}, {"new", 0}, {"added", 0}, {"removed", 1}}));
   EXPECT_EQ(d["smtp_ports"]["added"], 1);
   EXPECT_EQ(d["business"], (nlohmann::json{{"current", 0}, {"new", 0}, {"added", 0}, {"removed", 0}}));
   EXPECT_EQ(d["mode"]["new"], "monitor");
-  nlohmann::json c = ChangedLists(d);
+  nlohmann::json c = ChangedLists(typed).ToJson();
   EXPECT_TRUE(c.contains("consumer"));
   EXPECT_TRUE(c.contains("mode"));
   EXPECT_FALSE(c.contains("business"));
@@ -33,7 +34,7 @@ TEST(PolicyDiffTest, CountsPerList) {
 
 TEST(PolicyDiffTest, NothingLoadedYetAddsEverything) {
   Policy b = Load("version: 1\ninternal: [203.0.113.0/24, 2001:db8::/32]\n");
-  nlohmann::json d = PolicyDiff(nullptr, b);
+  nlohmann::json d = PolicyDiff(nullptr, b).ToJson();
   EXPECT_EQ(d["internal"], (nlohmann::json{{"current", 0}, {"new", 2}, {"added", 2}, {"removed", 0}}));
   EXPECT_TRUE(d["mode"]["current"].is_null());
 }

@@ -11,6 +11,7 @@
 
 #include "control/ctl/output.h"
 #include "ipc/api/controld_api.h"
+#include "ipc/api/controld_results.h"
 #include "ipc/api/file_bundle.h"
 #include "ipc/client.h"
 
@@ -241,9 +242,12 @@ int main(int argc, char** argv) {
   auto refuse_file = [&](const std::string& why) {
     if (send != Send::kPolicy) return Fail(as_json, kRefused, {{"code", "refused"}, {"message", why}});
     json extra = json::object();
-    if (cmd == "policy.check")
-      extra["result"] = {{"path", bundle.files.empty() ? file : bundle.files[0].path},
-                         {"valid", false}, {"errors", {why}}, {"warnings", json::array()}};
+    if (cmd == spamwall::api::ctl::kPolicyCheck) {
+      spamwall::api::ctl::CheckResult r;
+      r.path = bundle.files.empty() ? file : bundle.files[0].path;
+      r.errors = {why};
+      extra["result"] = r.ToJson();
+    }
     return Fail(as_json, kRefused, {{"code", "refused"}, {"message", "policy refused:\n" + why}, {"errors", {why}}},
                 extra);
   };
@@ -257,10 +261,12 @@ int main(int argc, char** argv) {
       if (!client.Call(spamwall::api::ctl::kPolicyReferences, refs_args, &reply, &error, bundle_fd.get()))
         return unreachable();
       if (!Flag(reply, "ok")) return Fail(as_json, kRefused, reply.value("error", json::object()));
-      const json files = reply.contains("result") ? reply["result"].value("files", json::array()) : json::array();
-      for (const auto& f : files)
-        if (f.is_string() && !spamwall::api::AddFile(f.get<std::string>(), &bundle, &error))
-          return refuse_file(error);
+      spamwall::api::ctl::ReferencesResult refs;
+      if (!spamwall::api::ctl::ReferencesResult::FromJson(reply.value("result", json()), &refs, &error))
+        return Fail(as_json, kRefused,
+                    {{"code", "internal"}, {"message", "controld's answer to policy.references: " + error}});
+      for (const auto& f : refs.files)
+        if (!spamwall::api::AddFile(f, &bundle, &error)) return refuse_file(error);
     }
     if (!spamwall::api::BundleToWire(bundle, &args, &bundle_fd, &error)) return refuse_file(error);
   }
@@ -274,17 +280,21 @@ int main(int argc, char** argv) {
   const json result = reply.is_object() && reply.contains("result") ? reply["result"] : json(nullptr);
   // A check that found errors is an answer, but the policy is refused: the
   // same failure as a refused push (with -j, the check's answer rides along).
-  if (cmd == "policy.check" && !Flag(result, "valid")) {
+  spamwall::api::ctl::CheckResult checked;
+  if (cmd == spamwall::api::ctl::kPolicyCheck && spamwall::api::ctl::CheckResult::FromJson(result, &checked, &error) &&
+      !checked.valid) {
     std::string message = "policy refused:";
-    json lines = json::array();
-    if (result.is_object() && result.contains("errors") && result["errors"].is_array())
-      for (const auto& e : result["errors"]) {
-        lines.push_back(e.is_string() ? e.get<std::string>() : e.dump());
-        message += "\n" + lines.back().get<std::string>();
-      }
-    return Fail(as_json, kRefused, {{"code", "refused"}, {"message", message}, {"errors", lines}},
+    for (const auto& e : checked.errors) message += "\n" + e;
+    return Fail(as_json, kRefused, {{"code", "refused"}, {"message", message}, {"errors", checked.errors}},
                 {{"result", result}});
   }
-  std::cout << (as_json ? result.dump(2) + "\n" : spamwall::ctl::FormatResult(cmd, result));
+  if (as_json) {
+    std::cout << result.dump(2) + "\n";
+    return kOk;
+  }
+  std::string text;
+  if (!spamwall::ctl::FormatResult(cmd, result, &text))
+    return Fail(false, kRefused, {{"code", "internal"}, {"message", text}});
+  std::cout << text;
   return kOk;
 }

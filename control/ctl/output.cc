@@ -4,6 +4,7 @@
 
 #include "control/ctl/table.h"
 #include "ipc/api/controld_api.h"
+#include "ipc/api/controld_results.h"
 #include "ipc/api/policy_lists.h"
 
 namespace spamwall::ctl {
@@ -77,107 +78,105 @@ uint64_t Sum(const json& obj) {
   return s;
 }
 
-std::string Changes(const json& c) {
-  if (!c.is_object() || c.empty()) return "  no list changed\n";
+// A typed field as text: empty strings "-", doubles with 3 decimals, and
+// every string escaped (it reaches the terminal).
+std::string T(const std::string& s) { return s.empty() ? "-" : api::ctl::Printable(s, 4096); }
+std::string T(double d) { return S(json(d)); }
+std::string T(uint64_t n) { return std::to_string(n); }
+std::string T(int64_t n) { return std::to_string(n); }
+
+std::string Changes(const api::ctl::ListChanges& c) {
+  if (c.empty()) return "  no list changed\n";
   Table t({"list", "added", "removed"});
-  for (const auto& [k, v] : c.items()) {
-    if (k == "mode") t.Add({"mode", Get(v, "current") + " -> " + Get(v, "new"), ""});
-    else t.Add({k, Get(v, "added"), Get(v, "removed")});
-  }
+  for (const auto& [list, n] : c.lists) t.Add({list, T(n.added), T(n.removed)});
+  if (c.mode) t.Add({"mode", T(c.mode->current.value_or("")) + " -> " + T(c.mode->next), ""});
   return t.Render();
 }
 
-std::string Lines(const char* title, const json& a) {
+std::string Lines(const char* title, const std::vector<std::string>& a) {
   std::string out;
-  if (a.is_array() && !a.empty()) {
+  if (!a.empty()) {
     out += std::string(title) + ":\n";
-    for (const auto& w : a) out += "  " + S(w) + "\n";
+    for (const auto& w : a) out += "  " + T(w) + "\n";
   }
   return out;
 }
 
-std::string Check(const json& r) {
-  std::string out = "policy " + Get(r, "path") + " is valid (compiled in " + Get(r, "compile_ms") + " ms)\n";
-  out += Lines("warnings", Arr(r, "warnings"));
-  const json& d = Obj(r, "diff");
+std::string Check(const api::ctl::CheckResult& r) {
+  std::string out = "policy " + T(r.path) + " is valid (compiled in " + T(r.compile_ms) + " ms)\n";
+  out += Lines("warnings", r.warnings);
   Table t({"list", "current", "new", "added", "removed"});
-  for (const char* l : api::kDiffLists)
-    if (d.contains(l)) {
-      const json& e = At(d, l);
-      t.Add({l, Get(e, "current"), Get(e, "new"), Get(e, "added"), Get(e, "removed")});
-    }
+  if (r.diff)
+    for (const auto& [list, d] : r.diff->lists) t.Add({list, T(d.current), T(d.next), T(d.added), T(d.removed)});
   out += "what a push would change:\n" + t.Render();
-  const json& m = Obj(r, "mode");
-  if (!m.empty() && Get(m, "file") != Get(m, "effective"))
-    out += "  effective mode: " + Get(m, "effective") + " (runtime override; the file says " + Get(m, "file") + ")\n";
-  if (d.contains("mode"))
-    out += "  mode: " + Get(At(d, "mode"), "current") + " -> " + Get(At(d, "mode"), "new") + "\n";
+  if (!r.mode.file.empty() && r.mode.file != r.mode.effective)
+    out += "  effective mode: " + T(r.mode.effective) + " (runtime override; the file says " + T(r.mode.file) + ")\n";
+  if (r.diff) out += "  mode: " + T(r.diff->mode.current.value_or("")) + " -> " + T(r.diff->mode.next) + "\n";
   return out;
 }
 
-std::string Push(const json& r) {
-  const json& dp = Obj(r, "dataplane");
-  std::string out = "generation " + Get(r, "generation") + " is live (previous " +
-                    Get(r, "previous_generation") + ") from " + Get(r, "source") + "\n";
+std::string Push(const api::ctl::PushResult& r) {
+  const json& dp = r.dataplane;
+  std::string out = "generation " + T(r.generation) + " is live (previous " + T(r.previous_generation) +
+                    ") from " + T(r.source) + "\n";
   Table t({"step", "time"});
-  t.Add({"load", Get(r, "load_ms") + " ms"});
-  t.Add({"compile", Get(r, "compile_ms") + " ms"});
-  t.Add({"image", Get(r, "image_ms") + " ms"});
+  t.Add({"load", T(r.load_ms) + " ms"});
+  t.Add({"compile", T(r.compile_ms) + " ms"});
+  t.Add({"image", T(r.image_ms) + " ms"});
   t.Add({"dataplane load", Get(dp, "load_ms") + " ms"});
   t.Add({"publish", Get(dp, "publish_us") + " us"});
   t.Add({"grace period", Get(dp, "grace_us") + " us"});
-  t.Add({"total", Get(r, "total_ms") + " ms"});
-  out += t.Render() + "changes:\n" + Changes(At(r, "changes"));
-  return out + Lines("warnings", Arr(r, "warnings"));
+  t.Add({"total", T(r.total_ms) + " ms"});
+  out += t.Render() + "changes:\n" + Changes(r.changes);
+  return out + Lines("warnings", r.warnings);
 }
 
-std::string Record(const char* title, const json& rec) {
-  if (!rec.is_object()) return std::string(title) + ": none\n";
-  std::string out = std::string(title) + ": generation " + Get(rec, "generation") + ", " +
-                    Get(rec, "mode") + ", from " + Get(rec, "source") + "\n  pushed by " +
-                    Get(rec, "pushed_by") + " at " + Get(rec, "pushed_at") + "\n";
+std::string Record(const char* title, const std::optional<api::ctl::GenerationRecord>& rec) {
+  if (!rec) return std::string(title) + ": none\n";
+  std::string out = std::string(title) + ": generation " + T(rec->generation) + ", " + T(rec->mode) + ", from " +
+                    T(rec->source) + "\n  pushed by " + T(rec->pushed_by) + " at " + T(rec->pushed_at) + "\n";
   Table t({"list", "entries"});
-  for (const auto& [k, v] : Obj(rec, "summary").items()) t.Add({k, S(v)});
+  for (const auto& [list, n] : rec->summary) t.Add({T(list), T(n)});
   return out + t.Render();
 }
 
 // "monitor (override by alice at T; the file says enforce)" or "enforce (the file's)".
-std::string Mode(const json& m) {
-  if (!m.is_object()) return "-";
-  if (Get(m, "origin") != "override") return Get(m, "effective") + " (the policy file's)";
-  return Get(m, "effective") + " (runtime override by " + Get(m, "set_by") + " at " + Get(m, "set_at") +
-         "; the file says " + Get(m, "file") + "; `spamwallctl mode clear` returns to it)";
+std::string Mode(const std::optional<api::ctl::ModeInfo>& m) {
+  if (!m) return "-";
+  if (m->origin != "override") return T(m->effective) + " (the policy file's)";
+  return T(m->effective) + " (runtime override by " + T(m->set_by) + " at " + T(m->set_at) + "; the file says " +
+         T(m->file) + "; `spamwallctl mode clear` returns to it)";
 }
 
-std::string Show(const json& r) {
-  std::string out = Record("current", At(r, "current")) + Record("previous", At(r, "previous"));
-  const json& o = At(r, "overlay");
+std::string Show(const api::ctl::ShowResult& r) {
+  std::string out = Record("current", r.current) + Record("previous", r.previous);
+  const json& o = r.overlay;
   out += "overlay: " + Count(o, "quarantine") + " quarantined, " + Count(o, "exemptions") +
          " exemptions, mode override " + Get(o, "mode") + "\n";
-  out += "mode: " + Mode(At(r, "mode")) + "\n";
-  const json& ov = Arr(r, "overrides");
-  if (!ov.empty()) {
+  out += "mode: " + Mode(r.mode) + "\n";
+  if (!r.overrides.empty()) {
     out += "runtime entries that override the policy file:\n";
-    for (const auto& x : ov) out += "  " + Get(x, "warning") + "\n";
+    for (const auto& x : r.overrides) out += "  " + T(x.warning) + "\n";
   }
-  const json& dp = At(r, "dataplane");
-  if (dp.is_object())
-    out += "dataplane: generation " + Get(dp, "generation") + ", " + Get(dp, "mode") + ", origin " +
-           Get(dp, "origin") + "\n";
+  if (r.dataplane && r.dataplane->is_object())
+    out += "dataplane: generation " + Get(*r.dataplane, "generation") + ", " + Get(*r.dataplane, "mode") +
+           ", origin " + Get(*r.dataplane, "origin") + "\n";
   else
-    out += "dataplane: " + Get(r, "dataplane_error") + "\n";
+    out += "dataplane: " + T(r.dataplane_error) + "\n";
   return out;
 }
 
-std::string Stats(const json& r) {
+// The dataplane's part is its own document (docs/control-protocol.md), read as such.
+std::string Stats(const api::ctl::StatsResult& typed) {
+  const json& r = typed.dataplane;
   const json& dropped = Obj(r, "dropped");
   const json& would = Obj(r, "would_drop");
   std::string out = "packets " + Get(r, "packets") + "  passed " + Get(r, "passed") + "  dropped " +
-                    std::to_string(Sum(dropped)) + "  packets/s " + Get(r, "packets_per_s") + "  uptime " +
+                    std::to_string(Sum(dropped)) + "  packets/s " + T(typed.packets_per_s) + "  uptime " +
                     Get(r, "uptime_s") + " s\n";
-  if (At(r, "mode_origin").is_object()) out += "mode: " + Mode(At(r, "mode_origin")) + "\n";
+  if (typed.mode_origin) out += "mode: " + Mode(typed.mode_origin) + "\n";
   Table reasons({"reason", "dropped", "would_drop"});
-  for (const auto& [k, v] : dropped.items()) reasons.Add({k, S(v), Get(would, k.c_str())});
+  for (const auto& [k, v] : dropped.items()) reasons.Add({T(k), S(v), Get(would, k.c_str())});
   out += "per reason:\n" + reasons.Render();
   Table ports({"port", "name", "role", "rx", "tx", "dropped", "tx_failed"});
   for (const auto& p : Arr(r, "ports"))
@@ -196,16 +195,6 @@ std::string Stats(const json& r) {
   return out;
 }
 
-std::string Entries(const json& r, const std::vector<std::string>& cols) {
-  Table t(cols);
-  for (const auto& e : Arr(r, "entries")) {
-    std::vector<std::string> row;
-    for (const auto& c : cols) row.push_back(Get(e, c.c_str()));
-    t.Add(row);
-  }
-  return t.empty() ? "  (none)\n" : t.Render();
-}
-
 // A request's arguments as `key=value ...` (a table cell, not JSON).
 std::string Args(const json& a) {
   if (!a.is_object()) return "-";
@@ -214,34 +203,72 @@ std::string Args(const json& a) {
   return out.empty() ? "-" : out;
 }
 
-std::string Audit(const json& r) {
+// Audit records are audit_log.h's documents.
+std::string Audit(const api::ctl::AuditTailResult& r) {
   Table t({"time", "user", "pid", "cmd", "args", "result", "generation"});
-  for (const auto& a : Arr(r, "records"))
-    t.Add({Get(a, "time"), Get(a, "user"), Get(a, "pid"), Get(a, "cmd"), Args(At(a, "args")), Get(a, "result"),
-           Get(a, "generation")});
-  return "audit log " + Get(r, "path") + ":\n" + t.Render();
+  if (r.records.is_array())
+    for (const auto& a : r.records)
+      t.Add({Get(a, "time"), Get(a, "user"), Get(a, "pid"), Get(a, "cmd"), Args(At(a, "args")), Get(a, "result"),
+             Get(a, "generation")});
+  return "audit log " + T(r.path) + ":\n" + t.Render();
+}
+
+std::string Quarantine(const api::ctl::QuarantineListResult& r) {
+  Table t({"addr", "origin"});
+  for (const auto& e : r.entries) t.Add({T(e.addr), T(e.origin)});
+  return t.empty() ? "  (none)\n" : t.Render();
+}
+
+std::string Exemptions(const api::ctl::ExemptListResult& r) {
+  Table t({"prefix", "owner", "reason", "expires", "state", "days_left", "origin", "added_by"});
+  for (const auto& e : r.entries)
+    t.Add({T(e.prefix), T(e.owner), T(e.reason), T(e.expires), T(e.state), e.state.empty() ? "-" : T(e.days_left),
+           T(e.origin), T(e.added_by)});
+  return "today (UTC): " + T(r.today) + "\n" + (t.empty() ? "  (none)\n" : t.Render());
+}
+
+std::string Rollback(const api::ctl::RollbackResult& r) {
+  return "rolled back: generation " + T(r.generation) + " is live with the policy of generation " +
+         T(r.restored_generation) + " (" + T(r.source) + ")\nchanges:\n" + Changes(r.changes);
+}
+
+// quarantine/exempt add|del, mode.set|clear.
+std::string OverlayChange(const std::string& cmd, const api::ctl::OverlayChangeResult& r) {
+  std::string out = "ok: generation " + T(r.generation) + " is live\nchanges:\n" + Changes(r.changes);
+  for (const auto& e : r.exemptions) out += T(e.text) + "\n";
+  if (cmd == api::ctl::kModeSet || cmd == api::ctl::kModeClear) out += "mode: " + Mode(r.mode) + "\n";
+  return out + Lines("warnings", r.warnings);
+}
+
+// The reply read as its typed result, then formatted; a reply that does
+// not read says which field is wrong.
+template <class R, class F>
+bool As(const std::string& cmd, const json& j, F format, std::string* out) {
+  R r;
+  std::string error;
+  if (!R::FromJson(j, &r, &error)) {
+    *out = "controld's answer to " + cmd + " does not read: " + api::ctl::Printable(error, 512) +
+           " (spamwallctl -j shows it as sent)";
+    return false;
+  }
+  *out = format(r);
+  return true;
 }
 
 }  // namespace
 
-std::string FormatResult(const std::string& cmd, const json& r) {
-  if (cmd == "policy.check") return Check(r);
-  if (cmd == "policy.push") return Push(r);
-  if (cmd == "policy.rollback")
-    return "rolled back: generation " + Get(r, "generation") + " is live with the policy of generation " +
-           Get(r, "restored_generation") + " (" + Get(r, "source") + ")\nchanges:\n" + Changes(At(r, "changes"));
-  if (cmd == "policy.show") return Show(r);
-  if (cmd == "stats") return Stats(r);
-  if (cmd == "quarantine.list") return Entries(r, {"addr", "origin"});
-  if (cmd == "exempt.list")
-    return "today (UTC): " + Get(r, "today") + "\n" +
-           Entries(r, {"prefix", "owner", "reason", "expires", "state", "days_left", "origin", "added_by"});
-  if (cmd == "audit.tail") return Audit(r);
-  // quarantine/exempt add|del, mode.set|clear
-  std::string out = "ok: generation " + Get(r, "generation") + " is live\nchanges:\n" + Changes(At(r, "changes"));
-  for (const auto& e : Arr(r, "exemptions")) out += Get(e, "text") + "\n";
-  if (cmd == "mode.set" || cmd == "mode.clear") out += "mode: " + Mode(At(r, "mode")) + "\n";
-  return out + Lines("warnings", Arr(r, "warnings"));
+bool FormatResult(const std::string& cmd, const json& r, std::string* out) {
+  namespace n = api::ctl;
+  if (cmd == n::kPolicyCheck) return As<n::CheckResult>(cmd, r, Check, out);
+  if (cmd == n::kPolicyPush) return As<n::PushResult>(cmd, r, Push, out);
+  if (cmd == n::kPolicyRollback) return As<n::RollbackResult>(cmd, r, Rollback, out);
+  if (cmd == n::kPolicyShow) return As<n::ShowResult>(cmd, r, Show, out);
+  if (cmd == n::kStats) return As<n::StatsResult>(cmd, r, Stats, out);
+  if (cmd == n::kQuarantineList) return As<n::QuarantineListResult>(cmd, r, Quarantine, out);
+  if (cmd == n::kExemptList) return As<n::ExemptListResult>(cmd, r, Exemptions, out);
+  if (cmd == n::kAuditTail) return As<n::AuditTailResult>(cmd, r, Audit, out);
+  return As<n::OverlayChangeResult>(
+      cmd, r, [&](const n::OverlayChangeResult& x) { return OverlayChange(cmd, x); }, out);
 }
 
 }  // namespace spamwall::ctl

@@ -8,8 +8,10 @@
 
 namespace spamwall::ctl {
 
-// The text for the ok result of `cmd` (a controld command name).
-std::string FormatResult(const std::string& cmd, const nlohmann::json& result);
+// The text for the ok result of `cmd` (a controld command name), read as
+// its typed result (ipc/api/controld_results.h). False, with *out saying
+// which field, when the result does not read as that type.
+bool FormatResult(const std::string& cmd, const nlohmann::json& result, std::string* out);
 
 }  // namespace spamwall::ctl
 

@@ -1,6 +1,7 @@
-// spamwallctl's human formatters: what they print for real replies, and that
-// no result, however malformed, makes them crash or throw (a field missing or
-// of another type prints "-").
+// spamwallctl's human formatters: what they print for real replies, read
+// as their typed results, and that no result, however malformed, makes them
+// crash or throw (a required field missing, or any field of another type,
+// is named).
 #include "control/ctl/output.h"
 
 #include <gtest/gtest.h>
@@ -16,6 +17,13 @@ namespace {
 using nlohmann::json;
 
 bool Contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+// The text, or the reason it does not read.
+std::string Format(const std::string& cmd, const json& result) {
+  std::string out;
+  FormatResult(cmd, result, &out);
+  return out;
+}
 
 // Real replies of a controld with a previous generation (trimmed), one per
 // command spamwallctl prints.
@@ -80,7 +88,7 @@ std::string Squeeze(const std::string& s) {
 TEST(CtlOutputTest, RealRepliesPrintTheirValues) {
   auto Out = [](const char* cmd) {
     for (const auto& s : kSamples)
-      if (std::string(s.cmd) == cmd) return Squeeze(FormatResult(cmd, json::parse(s.result)));
+      if (std::string(s.cmd) == cmd) return Squeeze(Format(cmd, json::parse(s.result)));
     ADD_FAILURE() << cmd;
     return std::string();
   };
@@ -131,30 +139,38 @@ TEST(CtlOutputTest, ControlCharactersAreEscaped) {
   const json list = {{"entries",
                       {{{"prefix", "100.64.7.0/24"}, {"owner", "eve\x1b[2J"}, {"reason", "ok\n100.64.0.0/10 forged"},
                         {"expires", "2099-01-01"}, {"origin", "overlay"}}}}};
-  const std::string out = FormatResult("exempt.list", list);
+  const std::string out = Format("exempt.list", list);
   EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
   EXPECT_TRUE(Contains(out, "eve\\x1b[2J")) << out;
   EXPECT_TRUE(Contains(out, "ok\\x0a100.64.0.0/10 forged")) << out;
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3) << out;  // today, the header and one row
   const json rb = {{"generation", 3}, {"restored_generation", 1}, {"source", "/p/\x1b]0;x\x07p1.yaml"}};
-  const std::string r = FormatResult("policy.rollback", rb);
+  const std::string r = Format("policy.rollback", rb);
   EXPECT_EQ(r.find('\x1b'), std::string::npos) << r;
   EXPECT_EQ(r.find('\x07'), std::string::npos) << r;
 }
 
-TEST(CtlOutputTest, MissingFieldsPrintADash) {
+TEST(CtlOutputTest, MissingFieldsAreNamedOrPrintADash) {
   for (const auto& s : kSamples) {
     std::string out;
-    ASSERT_NO_THROW(out = FormatResult(s.cmd, json::object())) << s.cmd;
+    ASSERT_NO_THROW(FormatResult(s.cmd, json::object(), &out)) << s.cmd;
     EXPECT_FALSE(out.empty()) << s.cmd;
   }
-  EXPECT_TRUE(Contains(FormatResult("policy.push", json::object()), "generation - is live (previous -) from -"));
-  EXPECT_TRUE(Contains(FormatResult("policy.show", json::object()), "current: none\nprevious: none\n"));
-  EXPECT_TRUE(Contains(FormatResult("policy.show", json::object()), "overlay: - quarantined, - exemptions"));
-  EXPECT_TRUE(Contains(FormatResult("quarantine.list", json::object()), "(none)"));
-  EXPECT_TRUE(Contains(FormatResult("mode.set", json::object()), "ok: generation - is live\nchanges:\n  no list changed"));
-  EXPECT_TRUE(
-      Contains(FormatResult("policy.show", json{{"current", {{"generation", json::array()}}}}), "current: generation -,"));
+  std::string out;
+  EXPECT_FALSE(FormatResult("policy.push", json::object(), &out));
+  EXPECT_TRUE(Contains(out, "controld's answer to policy.push does not read: generation: missing")) << out;
+  // Nothing live yet is an answer: it reads.
+  EXPECT_TRUE(FormatResult("policy.show", json::object(), &out));
+  EXPECT_TRUE(Contains(out, "current: none\nprevious: none\n")) << out;
+  EXPECT_TRUE(Contains(out, "overlay: - quarantined, - exemptions")) << out;
+  EXPECT_TRUE(FormatResult("quarantine.list", json{{"entries", json::array()}}, &out));
+  EXPECT_TRUE(Contains(out, "(none)")) << out;
+  EXPECT_TRUE(FormatResult("mode.set", json{{"generation", 4}}, &out));
+  EXPECT_TRUE(Contains(out, "ok: generation 4 is live\nchanges:\n  no list changed")) << out;
+  EXPECT_FALSE(FormatResult("policy.show", json{{"current", {{"generation", json::array()}}}}, &out));
+  EXPECT_TRUE(Contains(out, "current.generation: not an unsigned integer (array)")) << out;
+  EXPECT_FALSE(FormatResult("stats", "x", &out));
+  EXPECT_TRUE(Contains(out, "the answer: not an object (string)")) << out;
 }
 
 // Every node of `j` (its own pointer included).
@@ -192,7 +208,7 @@ TEST(CtlOutputTest, AnyFieldOfAnyTypeIsSurvived) {
       }
       for (const auto& m : mutants) {
         std::string out;
-        ASSERT_NO_THROW(out = FormatResult(s.cmd, m)) << s.cmd << " " << m.dump();
+        ASSERT_NO_THROW(FormatResult(s.cmd, m, &out)) << s.cmd << " " << m.dump();
         EXPECT_EQ(out.find_first_of("{}"), std::string::npos) << s.cmd << " " << m.dump() << "\n" << out;
         cases++;
       }

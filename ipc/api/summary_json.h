@@ -3,6 +3,10 @@
 #ifndef SPAMWALL_IPC_API_SUMMARY_JSON_H_
 #define SPAMWALL_IPC_API_SUMMARY_JSON_H_
 
+#include <cstdint>
+#include <map>
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 #include "dataplane/core/compiled_policy.h"
@@ -22,6 +26,11 @@ inline nlohmann::json SummaryJson(const PolicySummary& s) {
           {"submission_ports", s.submission_ports},
           {"prefixes_v4", s.distinct_prefixes_v4},
           {"prefixes_v6", s.distinct_prefixes_v6}};
+}
+
+// The same as a map (the typed results' "summary").
+inline std::map<std::string, uint64_t> SummaryMap(const PolicySummary& s) {
+  return SummaryJson(s).get<std::map<std::string, uint64_t>>();
 }
 
 }  // namespace spamwall
