@@ -21,7 +21,9 @@ namespace {
 
 using nlohmann::json;
 
-constexpr char kFaketime[] = "/usr/bin/faketime";
+// libfaketime preloaded by env, which execs controld: the Stack stops
+// controld itself (the faketime wrapper forks, and its child outlived it).
+constexpr char kLibFaketime[] = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 constexpr char kLastDay[] = "2031-03-14";
 
 std::vector<json> AuditOutcomes(const std::string& path) {
@@ -35,7 +37,7 @@ std::vector<json> AuditOutcomes(const std::string& path) {
 }
 
 TEST(ExpiryTest, AnExpiredExemptionStopsApplyingWithinAMinuteOfMidnightAudited) {
-  ASSERT_EQ(access(kFaketime, X_OK), 0) << kFaketime << " is missing: scripts/setup-deps installs faketime";
+  ASSERT_EQ(access(kLibFaketime, R_OK), 0) << kLibFaketime << " is missing: scripts/setup-deps installs faketime";
   Stack s;
   s.Write("exempt.yaml", std::string(kPolicy1) +
                              "exemptions:\n"
@@ -45,13 +47,14 @@ TEST(ExpiryTest, AnExpiredExemptionStopsApplyingWithinAMinuteOfMidnightAudited) 
   s.WriteConfig("exempt.yaml");
   // The monotonic clock stays real: controld's timed waits (the stats
   // sampler's once a second) would otherwise wait for a faked deadline.
-  // Under ASan (scripts/test --sanitize) faketime's LD_PRELOAD comes before
+  // Under ASan (scripts/test --sanitize) libfaketime's LD_PRELOAD comes before
   // the ASan runtime, which ASan refuses unless told the order is fine.
   const char* asan = getenv("ASAN_OPTIONS");
   const std::string asan_options =
       std::string("ASAN_OPTIONS=") + (asan ? std::string(asan) + ":" : "") + "verify_asan_link_order=0";
-  s.SetControldPrefix({"/usr/bin/env", "FAKETIME_DONT_FAKE_MONOTONIC=1", asan_options, kFaketime, "-f",
-                       std::string("@") + kLastDay + " 23:59:45"});
+  s.SetControldPrefix({"/usr/bin/env", std::string("LD_PRELOAD=") + kLibFaketime,
+                       std::string("FAKETIME=@") + kLastDay + " 23:59:45", "FAKETIME_DONT_FAKE_MONOTONIC=1",
+                       asan_options});
   ASSERT_TRUE(s.Start()) << s.Logs();
 
   // Before midnight (controld's clock): both exemptions apply.

@@ -86,7 +86,8 @@ class Stack {
   }
   // What the dataplane boots from (default: --policy examples/policy.yaml).
   void SetDataplaneBoot(std::vector<std::string> args) { boot_ = std::move(args); }
-  // A command controld runs under (default none): `faketime -f @T` to move its clock.
+  // A command controld runs under (default none), which must exec it (the
+  // Stack stops that pid): `env LD_PRELOAD=libfaketime.so.1 FAKETIME=@T`.
   void SetControldPrefix(std::vector<std::string> prefix) { controld_prefix_ = std::move(prefix); }
   bool StartDataplane();
   bool StartControld();
