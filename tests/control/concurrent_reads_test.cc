@@ -38,6 +38,18 @@ TEST(ConcurrentReadsTest, ReadsAndChecksAnswerWhileAPushWaitsForTheDataplane) {
   Stack s;
   ASSERT_TRUE(s.Start()) << s.Logs();
   const uint64_t g1 = s.CtlJson({"policy", "show"})["current"]["generation"];
+  // Settled first: after its first sample the sampler reconciles once (its
+  // link is new), holding the change lock; stopped in that moment, the
+  // dataplane would keep the push from the lock for the link's timeout.
+  httplib::Client http("127.0.0.1", s.metrics_port());
+  http.set_read_timeout(30, 0);
+  EXPECT_TRUE(golden::WaitFor(
+      [&] {
+        auto r = http.Get("/metrics");
+        return r && Contains(r->body, "\nspamwall_up 1");
+      },
+      20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
 
   kill(s.dataplane().pid(), SIGSTOP);
   std::atomic<bool> push_done{false};
@@ -46,7 +58,8 @@ TEST(ConcurrentReadsTest, ReadsAndChecksAnswerWhileAPushWaitsForTheDataplane) {
     push = s.Ctl({"--timeout", "60", "-j", "policy", "push", s.path("p2.yaml")});
     push_done = true;
   });
-  const bool intent = golden::WaitFor([&] { return PushIntentLogged(s.audit()); }, 10);
+  // (Within the link's timeout even if a reconcile held the lock first.)
+  const bool intent = golden::WaitFor([&] { return PushIntentLogged(s.audit()); }, 30);
   EXPECT_TRUE(intent) << s.Logs();
 
   // Each answered while the push is still waiting for the stopped dataplane.
@@ -56,8 +69,6 @@ TEST(ConcurrentReadsTest, ReadsAndChecksAnswerWhileAPushWaitsForTheDataplane) {
   const bool exempt_first = !push_done;
   CtlResult check = s.Ctl({"-j", "policy", "check", s.path("p2.yaml")});
   const bool check_first = !push_done;
-  httplib::Client http("127.0.0.1", s.metrics_port());
-  http.set_read_timeout(30, 0);
   auto scrape = http.Get("/metrics");
   const bool scrape_first = !push_done;
 
