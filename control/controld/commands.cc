@@ -56,12 +56,12 @@ const std::vector<Controller::Command>& Controller::Commands() {
   using C = Controller;
   namespace n = api::ctl;
   static const std::vector<Command> table = {
-      {n::kHello, kReadsNoState, [](C* c, Request&, json*) { return c->Hello(); }},
-      {n::kStats, kReadsNoState, [](C* c, Request&, json*) { return c->Stats(); }},
-      {n::kPolicyReferences, kReadsNoState, [](C* c, Request& r, json*) { return c->PolicyReferences(r); }},
-      {n::kAuditTail, kReadsNoState, [](C* c, Request& r, json*) { return c->AuditTail(r); }},
-      {n::kPolicyCheck, kReadsNoState, [](C* c, Request& r, json*) { return c->PolicyCheck(r); }},
-      {n::kPolicyShow, kReadsNoState, [](C* c, Request&, json*) { return c->PolicyShow(); }},
+      {n::kHello, kLocksItself, [](C* c, Request&, json*) { return c->Hello(); }},
+      {n::kStats, kLocksItself, [](C* c, Request&, json*) { return c->Stats(); }},
+      {n::kPolicyReferences, kLocksItself, [](C* c, Request& r, json*) { return c->PolicyReferences(r); }},
+      {n::kAuditTail, kLocksItself, [](C* c, Request& r, json*) { return c->AuditTail(r); }},
+      {n::kPolicyCheck, kLocksItself, [](C* c, Request& r, json*) { return c->PolicyCheck(r); }},
+      {n::kPolicyShow, kLocksItself, [](C* c, Request&, json*) { return c->PolicyShow(); }},
       {n::kQuarantineList, kReads, [](C* c, Request&, json*) { return c->ListQuarantine(); }},
       {n::kExemptList, kReads, [](C* c, Request&, json*) { return c->ListExemptions(); }},
       {n::kPolicyPush, kMutates, [](C* c, Request& r, json* ch) { return c->PolicyPush(r, ch); }},
@@ -93,7 +93,7 @@ Reply Controller::Handle(Request& r) {
   if (cmd == nullptr)
     return BadArgs("unknown command '" + api::ctl::Printable(r.cmd, 64) + "' (known: " + known + ")");
   json changes = json::object();
-  if (cmd->kind == kReadsNoState) return cmd->run(this, r, &changes);
+  if (cmd->kind == kLocksItself) return cmd->run(this, r, &changes);
   if (cmd->kind == kOverlay) return HandleOverlay(r, cmd->stage);
   if (cmd->kind == kReads) {
     std::lock_guard<std::mutex> lock(mu_);

@@ -152,12 +152,13 @@ class Controller {
   bool Reconcile(std::string* error);
 
   // The dispatch table (commands.cc): how each command runs.
-  // kReadsNoState: takes mu_ itself, briefly, if at all (policy check
-  // copies the overlay and compiles unlocked); kReads: under mu_;
+  // kLocksItself: takes mu_ itself, only to copy what it answers, if at all
+  // (policy check copies the overlay and compiles unlocked; show and stats
+  // ask the dataplane unlocked); kReads: under mu_;
   // kMutates: under change_mu_, audited; kOverlay: audited, staged onto a
   // batch's overlay and compiled with the batch under change_mu_
   // (overlay_commands.cc).
-  enum Kind { kReadsNoState, kReads, kMutates, kOverlay };
+  enum Kind { kLocksItself, kReads, kMutates, kOverlay };
   using StageFn = proto::Reply (*)(Controller*, const proto::Request&, Overlay* next);
   struct Command {
     const char* name;
