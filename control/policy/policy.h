@@ -4,8 +4,10 @@
 #ifndef SPAMWALL_CONTROL_POLICY_POLICY_H_
 #define SPAMWALL_CONTROL_POLICY_POLICY_H_
 
+#include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dataplane/core/compiled_policy.h"
@@ -42,6 +44,34 @@ struct Exemption {
   SourceLoc loc;
 };
 
+// What a threshold counts, per subscriber: the dataplane's blocked
+// attempts and distinct destinations, abuse complaints, signature hits.
+enum class ThresholdMetric : uint8_t { kBlockedAttempts, kDistinctDestinations, kComplaints, kSignatureHits };
+// Fixed UTC civil windows: the hour or the day an event falls in.
+enum class ThresholdWindow : uint8_t { kHour, kDay };
+enum class ThresholdAction : uint8_t { kAlert, kQuarantine };
+
+// The policy's spelling of each value, indexed by it.
+inline constexpr std::array<std::string_view, 4> kThresholdMetricNames = {
+    "blocked_attempts", "distinct_destinations", "complaints", "signature_hits"};
+inline constexpr std::array<std::string_view, 2> kThresholdWindowNames = {"hour", "day"};
+inline constexpr std::array<std::string_view, 2> kThresholdActionNames = {"alert", "quarantine"};
+inline std::string_view NameOf(ThresholdMetric m) { return kThresholdMetricNames[static_cast<size_t>(m)]; }
+inline std::string_view NameOf(ThresholdWindow w) { return kThresholdWindowNames[static_cast<size_t>(w)]; }
+inline std::string_view NameOf(ThresholdAction a) { return kThresholdActionNames[static_cast<size_t>(a)]; }
+
+// `action` fires once per subscriber and window when the subscriber's
+// `metric` in that window reaches `limit`. Applied by controld
+// (control/controld/thresholds.h), never compiled into the dataplane.
+struct Threshold {
+  std::string name;  // [A-Za-z0-9_.-]{1,64}, unique in the policy
+  ThresholdMetric metric = ThresholdMetric::kBlockedAttempts;
+  ThresholdWindow window = ThresholdWindow::kHour;
+  uint64_t limit = 1;  // >= 1
+  ThresholdAction action = ThresholdAction::kAlert;
+  SourceLoc loc;
+};
+
 // A new field must also be copied in MergeOverlay (control/controld/overlay.cc),
 // which copies field by field to give the big lists huge pages.
 struct Policy {
@@ -54,6 +84,17 @@ struct Policy {
   uint32_t smtp_flow_rate = 0;  // 0: not sampled
   std::vector<PrefixEntry> sampling_watch;  // subscribers whose every mail flow is sampled
   std::vector<std::string> signatures;  // paths as written, relative to the policy
+  // Those files as the loader read them (from disk, or from the bundle a
+  // client sent), in the same order: what the compiler compiles into the
+  // generation's signature database, kept in the model so that a recompile
+  // (an overlay change, a restarted controld) needs no file.
+  struct SignatureFile {
+    std::string path;  // resolved, as messages name it
+    std::string text;
+    bool operator==(const SignatureFile&) const = default;
+  };
+  std::vector<SignatureFile> signature_files;
+  std::vector<Threshold> thresholds;
 
   std::vector<std::string> files;  // files[0] is the policy file itself
 };

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -88,6 +89,17 @@ class FileText {
   size_t size_ = 0;
 };
 
+// A threshold's name: what alerts, the audit log and `thresholds` commands
+// show, so kept to characters that need no quoting anywhere.
+bool IsThresholdName(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s)  // ASCII, whatever the locale
+    if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') && c != '_' &&
+        c != '.' && c != '-')
+      return false;
+  return true;
+}
+
 // At most this many errors are kept per load; the rest are counted ("and N
 // more"), so a garbage pool of a million lines makes one short refusal.
 constexpr size_t kMaxErrors = 100;
@@ -143,6 +155,12 @@ class Reader {
                       std::vector<PrefixEntry>* out);
   void ReadExemptions(const YAML::Node& n);
   void ReadSignatures(const YAML::Node& n);
+  void ReadThresholds(const YAML::Node& n);
+  // One of `names`, as *out (the enum value is the index); an error naming them all.
+  template <typename Enum, size_t N>
+  bool ScalarEnum(const YAML::Node& n, const std::string& what,
+                  const std::array<std::string_view, N>& names, Enum* out);
+  bool ScalarPositive(const YAML::Node& n, const std::string& what, uint64_t* out);
   void Validate();
 
   std::string base_dir_;
@@ -345,14 +363,117 @@ void Reader::ReadSignatures(const YAML::Node& n) {
     if (!ScalarString(item, "signature file", &rel)) continue;
     if (!base_dir_.empty()) {
       const std::string path = Resolve(rel);
-      std::error_code ec;
-      if (sources_ ? !sources_->count(path) : !fs::is_regular_file(path, ec)) {
-        Error(Loc(item), "signature file '" + path + "' " +
-                             (sources_ ? "was not sent with the policy" : "does not exist"));
+      // Read now, like a pool: the compiler takes the text, never a path.
+      Policy::SignatureFile f{path, {}};
+      FileText file;
+      if (sources_) {
+        auto it = sources_->find(path);
+        if (it == sources_->end()) {
+          Error(Loc(item), "signature file '" + path + "' was not sent with the policy");
+          continue;
+        }
+        f.text = it->second;
+      } else if (file.Open(path)) {
+        f.text = file.text();
+      } else {
+        Error(Loc(item), "cannot read signature file '" + path + "' (a readable regular file)");
         continue;
       }
+      policy_.signature_files.push_back(std::move(f));
     }
     policy_.signatures.push_back(rel);
+  }
+}
+
+template <typename Enum, size_t N>
+bool Reader::ScalarEnum(const YAML::Node& n, const std::string& what,
+                        const std::array<std::string_view, N>& names, Enum* out) {
+  std::string s;
+  if (!ScalarString(n, what, &s)) return false;
+  for (size_t i = 0; i < N; i++) {
+    if (names[i] == s) {
+      *out = static_cast<Enum>(i);
+      return true;
+    }
+  }
+  std::string allowed;
+  for (std::string_view name : names) allowed += (allowed.empty() ? "" : ", ") + std::string(name);
+  Error(Loc(n), what + " must be one of " + allowed + ", not '" + s + "'");
+  return false;
+}
+
+bool Reader::ScalarPositive(const YAML::Node& n, const std::string& what, uint64_t* out) {
+  std::string s;
+  if (!ScalarString(n, what, &s)) return false;
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v == 0) {
+    Error(Loc(n), what + " must be an integer >= 1, not '" + s + "'");
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+void Reader::ReadThresholds(const YAML::Node& n) {
+  if (!n.IsSequence()) {
+    Error(Loc(n), "thresholds must be a list of {name, metric, window, limit, action}");
+    return;
+  }
+  std::map<std::string, SourceLoc> first;  // name -> where it was first given
+  for (const auto& item : n) {
+    if (!ExpectMap(item, "a threshold")) continue;
+    Threshold t;
+    t.loc = Loc(item);
+    SourceLoc name_loc = t.loc;
+    // given: the key is there; bad: its value was refused (already reported).
+    bool name = false, metric = false, window = false, limit = false, action = false, bad = false;
+    auto given = [&](bool* key, bool ok) {
+      *key = true;
+      bad = bad || !ok;
+    };
+    ForEachKey(item, "threshold",
+               {{"name",
+                 [&](const YAML::Node& v) {
+                   name_loc = Loc(v);
+                   bool ok = ScalarString(v, "threshold name", &t.name);
+                   if (ok && !IsThresholdName(t.name)) {
+                     Error(Loc(v), "threshold name must be 1 to 64 characters of A-Z a-z 0-9 _ . -, not '" +
+                                       t.name + "'");
+                     ok = false;
+                   }
+                   given(&name, ok);
+                 }},
+                {"metric", [&](const YAML::Node& v) {
+                   given(&metric, ScalarEnum(v, "threshold metric", kThresholdMetricNames, &t.metric));
+                 }},
+                {"window", [&](const YAML::Node& v) {
+                   given(&window, ScalarEnum(v, "threshold window", kThresholdWindowNames, &t.window));
+                 }},
+                {"limit", [&](const YAML::Node& v) { given(&limit, ScalarPositive(v, "threshold limit", &t.limit)); }},
+                {"action", [&](const YAML::Node& v) {
+                   given(&action, ScalarEnum(v, "threshold action", kThresholdActionNames, &t.action));
+                 }}});
+    // A good name is checked for duplicates even in an entry refused for
+    // another reason: every mistake in one run.
+    const bool named = name && IsThresholdName(t.name);
+    if (named) {
+      if (auto [it, inserted] = first.emplace(t.name, name_loc); !inserted) {
+        Error(name_loc, "duplicate threshold name '" + t.name + "' (first at " +
+                            policy_.files[it->second.file] + ":" + std::to_string(it->second.line) + ")");
+        bad = true;
+      }
+    }
+    std::string missing;
+    const std::pair<const char*, bool> keys[] = {
+        {"name", name}, {"metric", metric}, {"window", window}, {"limit", limit}, {"action", action}};
+    for (auto [key, have] : keys)
+      if (!have) missing += std::string(" ") + key;
+    if (!missing.empty())
+      Error(t.loc, "threshold" + (named ? " '" + t.name + "'" : std::string()) +
+                       " needs name, metric, window, limit and action; missing:" + missing);
+    if (bad || !missing.empty()) continue;
+    policy_.thresholds.push_back(std::move(t));
   }
 }
 
@@ -463,7 +584,8 @@ std::optional<Policy> Reader::Read(std::string_view text) {
                           p.smtp_flow_rate = static_cast<uint32_t>(rate);
                       }}});
         }},
-       {"signatures", [&](const YAML::Node& v) { ReadSignatures(v); }}});
+       {"signatures", [&](const YAML::Node& v) { ReadSignatures(v); }},
+       {"thresholds", [&](const YAML::Node& v) { ReadThresholds(v); }}});
   if (!saw_version_) Error({0, 1, 1}, "missing required key 'version' (this build reads version 1)");
   Validate();
   if (dropped_errors_ > 0)

@@ -105,6 +105,90 @@ TEST(PolicyLoaderTest, ExemptionsNeedEveryField) {
   EXPECT_NE(r.find("expires must be a date YYYY-MM-DD, not '2027-02-30'"), std::string::npos) << r;
 }
 
+TEST(PolicyLoaderTest, Thresholds) {
+  Diagnostics diag;
+  auto p = LoadPolicyText("version: 1\n"
+                          "thresholds:\n"
+                          "  - name: complaint-quarantine\n"
+                          "    metric: complaints\n"
+                          "    window: day\n"
+                          "    limit: 1\n"
+                          "    action: quarantine\n"
+                          "  - {name: zombie_1.h, metric: distinct_destinations, window: hour, limit: 500, action: alert}\n",
+                          "p.yaml", "", &diag);
+  ASSERT_TRUE(p.has_value()) << diag.ToString();
+  ASSERT_EQ(p->thresholds.size(), 2u);
+  const Threshold& q = p->thresholds[0];
+  EXPECT_EQ(q.name, "complaint-quarantine");
+  EXPECT_EQ(q.metric, ThresholdMetric::kComplaints);
+  EXPECT_EQ(q.window, ThresholdWindow::kDay);
+  EXPECT_EQ(q.limit, 1u);
+  EXPECT_EQ(q.action, ThresholdAction::kQuarantine);
+  EXPECT_EQ(q.loc.line, 3u);
+  EXPECT_EQ(q.loc.column, 5u);
+  const Threshold& z = p->thresholds[1];
+  EXPECT_EQ(z.name, "zombie_1.h");
+  EXPECT_EQ(z.metric, ThresholdMetric::kDistinctDestinations);
+  EXPECT_EQ(z.window, ThresholdWindow::kHour);
+  EXPECT_EQ(z.limit, 500u);
+  EXPECT_EQ(z.action, ThresholdAction::kAlert);
+  EXPECT_EQ(NameOf(z.metric), "distinct_destinations");
+
+  auto none = LoadPolicyText("version: 1\nthresholds: []\n", "p.yaml", "", &diag);
+  ASSERT_TRUE(none.has_value()) << diag.ToString();
+  EXPECT_TRUE(none->thresholds.empty());
+}
+
+// Every mistake of the list in one run, each where it was written.
+TEST(PolicyLoaderTest, ThresholdErrors) {
+  Diagnostics diag;
+  EXPECT_FALSE(LoadPolicyText(
+      "version: 1\n"
+      "thresholds:\n"
+      "  - {name: a, metric: complaints, window: day, limit: 1, action: alert, owner: x}\n"  // 3
+      "  - {name: b, metric: complaints}\n"                                                  // 4
+      "  - {name: c, metric: spam, window: week, limit: 1, action: block}\n"                 // 5
+      "  - {name: d, metric: complaints, window: day, limit: 0, action: alert}\n"            // 6
+      "  - {name: e, metric: complaints, window: day, limit: -3, action: alert}\n"           // 7
+      "  - {name: f, metric: complaints, window: day, limit: 1.5, action: alert}\n"          // 8
+      "  - {name: 'has space', metric: complaints, window: day, limit: 1, action: alert}\n"  // 9
+      "  - {name: a, metric: signature_hits, window: hour, limit: 2, action: alert}\n"       // 10
+      "  - just-a-name\n",                                                                   // 11
+      "p.yaml", "", &diag));
+  const std::string r = diag.ToString();
+  for (const char* want : {
+           "p.yaml:3:73: unknown key 'owner' in threshold (known: action, limit, metric, name, window)",
+           "p.yaml:4:5: threshold 'b' needs name, metric, window, limit and action; missing: window limit action",
+           "p.yaml:5:23: threshold metric must be one of blocked_attempts, distinct_destinations, complaints, "
+           "signature_hits, not 'spam'",
+           "p.yaml:5:37: threshold window must be one of hour, day, not 'week'",
+           "p.yaml:5:61: threshold action must be one of alert, quarantine, not 'block'",
+           "p.yaml:6:55: threshold limit must be an integer >= 1, not '0'",
+           "p.yaml:7:55: threshold limit must be an integer >= 1, not '-3'",
+           "p.yaml:8:55: threshold limit must be an integer >= 1, not '1.5'",
+           "p.yaml:9:12: threshold name must be 1 to 64 characters of A-Z a-z 0-9 _ . -, not 'has space'",
+           "p.yaml:10:12: duplicate threshold name 'a' (first at p.yaml:3)",
+           "p.yaml:11:5: a threshold must be a mapping"})
+    EXPECT_NE(r.find(want), std::string::npos) << want << "\n" << r;
+  EXPECT_EQ(diag.errors.size(), 11u) << r;
+
+  // A name is taken even by an entry refused for something else.
+  const std::string taken = Refusal(
+      "version: 1\nthresholds:\n  - {name: x, metric: complaints}\n"
+      "  - {name: x, metric: complaints, window: day, limit: 1, action: alert}\n");
+  EXPECT_NE(taken.find("p.yaml:4:12: duplicate threshold name 'x' (first at p.yaml:3)"), std::string::npos) << taken;
+  EXPECT_NE(Refusal("version: 1\nthresholds: {name: a}\n").find("p.yaml:2:13: thresholds must be a list"),
+            std::string::npos);
+  EXPECT_NE(Refusal("version: 1\nthresholds:\n  - {name: '" + std::string(65, 'x') +
+                    "', metric: complaints, window: day, limit: 1, action: alert}\n")
+                .find("threshold name must be 1 to 64 characters"),
+            std::string::npos);
+  EXPECT_NE(Refusal("version: 1\nthresholds:\n  - {name: a, metric: complaints, metric: complaints, window: day, "
+                    "limit: 1, action: alert}\n")
+                .find("duplicate key 'metric' in threshold"),
+            std::string::npos);
+}
+
 TEST(PolicyLoaderTest, PrefixFilesReportTheirOwnLines) {
   fs::path dir = fs::temp_directory_path() / ("spamwall-policy-test-" + std::to_string(getpid()));
   fs::create_directories(dir / "pools");

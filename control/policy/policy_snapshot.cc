@@ -10,6 +10,7 @@ namespace {
 constexpr char kMagic[8] = {'S', 'W', 'P', 'O', 'L', 'M', 'D', '1'};
 static_assert(std::is_trivially_copyable_v<PrefixEntry>);
 static_assert(std::is_trivially_copyable_v<PortEntry>);
+static_assert(sizeof(ThresholdMetric) == 1 && sizeof(ThresholdWindow) == 1 && sizeof(ThresholdAction) == 1);
 
 class Writer {
  public:
@@ -59,11 +60,32 @@ class Reader {
     return Raw(v->data(), n * sizeof(T));
   }
   bool done() const { return at_ == b_.size(); }
+  size_t left() const { return b_.size() - at_; }
 
  private:
   const std::string& b_;
   size_t at_ = 0;
 };
+
+// An enum byte that is one of the `values` this build knows.
+template <size_t values, typename Enum>
+bool EnumPod(Reader& r, Enum* e) {
+  return r.Pod(e) && static_cast<size_t>(*e) < values;
+}
+
+bool ReadThresholds(Reader& r, std::vector<Threshold>* out) {
+  uint64_t n;
+  if (!r.Pod(&n) || n > r.left()) return false;
+  for (uint64_t i = 0; i < n; i++) {
+    Threshold t;
+    if (!r.Str(&t.name) || !EnumPod<kThresholdMetricNames.size()>(r, &t.metric) ||
+        !EnumPod<kThresholdWindowNames.size()>(r, &t.window) || !r.Pod(&t.limit) ||
+        !EnumPod<kThresholdActionNames.size()>(r, &t.action) || !r.Pod(&t.loc))
+      return false;
+    out->push_back(std::move(t));
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -94,6 +116,20 @@ std::string SerializePolicy(const Policy& p) {
   // Fields added later go at the end, so that models saved before them
   // (in the generations of a state directory) still read.
   w.Vec(p.sampling_watch);
+  w.Pod<uint64_t>(p.thresholds.size());
+  for (const auto& t : p.thresholds) {
+    w.Str(t.name);
+    w.Pod(t.metric);
+    w.Pod(t.window);
+    w.Pod(t.limit);
+    w.Pod(t.action);
+    w.Pod(t.loc);
+  }
+  w.Pod<uint64_t>(p.signature_files.size());  // the signature files' texts (issue 11)
+  for (const auto& f : p.signature_files) {
+    w.Str(f.path);
+    w.Str(f.text);
+  }
   return w.Take();
 }
 
@@ -101,8 +137,8 @@ std::optional<Policy> DeserializePolicy(const std::string& bytes, std::string* e
   Reader r(bytes);
   Policy p;
   char magic[8];
-  int32_t version;
-  uint8_t mode;
+  int32_t version = 0;
+  uint8_t mode = 0;
   bool ok = r.Raw(magic, sizeof magic) && std::memcmp(magic, kMagic, sizeof magic) == 0 &&
             r.Pod(&version) && r.Pod(&mode) && mode <= static_cast<uint8_t>(PolicyMode::kMonitor);
   p.version = version;
@@ -130,6 +166,15 @@ std::optional<Policy> DeserializePolicy(const std::string& bytes, std::string* e
     }
   }
   if (ok && !r.done()) ok = r.Vec(&p.sampling_watch);
+  if (ok && !r.done()) ok = ReadThresholds(r, &p.thresholds);
+  if (ok && !r.done()) {  // the signature files' texts
+    ok = r.Pod(&n) && n <= bytes.size();
+    for (uint64_t i = 0; ok && i < n; i++) {
+      Policy::SignatureFile f;
+      ok = r.Str(&f.path) && r.Str(&f.text);
+      p.signature_files.push_back(std::move(f));
+    }
+  }
   if (!ok || !r.done()) {
     *error = "policy model: not a snapshot of this spamwall's format (truncated or foreign)";
     return std::nullopt;
