@@ -6,6 +6,7 @@
 #include "control/policy/policy_loader.h"
 
 #include "control/policy/exemption_coverage.h"
+#include "control/policy/policy_signatures.h"
 #include "dataplane/core/huge_page_hint.h"
 
 namespace spamwall {
@@ -104,6 +105,7 @@ std::unique_ptr<CompiledPolicy> CompilePolicy(const Policy& policy, const Compil
   summary.exemptions_active = active.size();
   summary.smtp_ports = policy.smtp_ports.size();
   summary.submission_ports = policy.submission_ports.size();
+  if (!CompilePolicySignatures(policy, out.get(), diag)) return nullptr;
   return out;
 }
 

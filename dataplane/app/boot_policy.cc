@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "dataplane/core/policy_image.h"
+#include "dataplane/app/generation_image.h"
 
 namespace spamwall {
 
@@ -23,7 +23,7 @@ BootPolicy ChooseBootPolicy(const std::string& image_path, const std::string& ya
   };
   if (!image_path.empty()) {
     std::string error;
-    std::optional<LoadedPolicyImage> img = LoadPolicyImageFile(image_path, &error);
+    std::optional<LoadedPolicyImage> img = LoadGenerationImageFile(image_path, &error);
     if (img) {
       b.policy = std::move(img->policy);
       b.generation = img->meta.generation;

@@ -7,6 +7,7 @@
 
 #include "ipc/api/dataplane_api.h"
 #include "ipc/api/summary_json.h"
+#include "dataplane/app/generation_image.h"
 #include "dataplane/app/stats.h"
 #include "dataplane/core/policy_image.h"
 #include "dataplane/core/verdict.h"
@@ -53,6 +54,10 @@ void AddGenerations(GenerationPublisher* publisher, nlohmann::json* stats) {
 bool DataplaneControl::Start(const std::string& socket_path, Context ctx, std::string* error) {
   ctx_ = std::move(ctx);
   path_ = socket_path;
+  stream_name_ = std::to_string(getpid()) + "@" +
+                 std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count());
   UniqueFd fd = proto::ListenUnix(socket_path, 0600, "", error);
   if (!fd.valid()) return false;
   const uid_t self = geteuid();
@@ -81,6 +86,7 @@ const std::vector<DataplaneControl::Command>& DataplaneControl::Commands() {
       {api::dp::kPolicyShow, &DataplaneControl::ShowPolicy},
       {api::dp::kStats, &DataplaneControl::Stats},
       {api::dp::kZombiesTop, &DataplaneControl::ZombiesTop},
+      {api::dp::kEventsRead, &DataplaneControl::EventsRead},
   };
   return table;
 }
@@ -123,6 +129,25 @@ proto::Reply DataplaneControl::ZombiesTop(proto::Request& req) {
   std::optional<nlohmann::json> rows = ctx_.zombies(args.by, args.n);
   if (!rows) return proto::Reply::Error(proto::kUnavailable, "a sampler did not answer within 2 s");
   return proto::Reply::Ok({{"by", args.by}, {"n", args.n}, {"subscribers", std::move(*rows)}});
+}
+
+proto::Reply DataplaneControl::EventsRead(proto::Request& req) {
+  api::EventsReadArgs args;
+  std::string error;
+  if (!api::EventsReadArgs::FromJson(req.args, &args, &error))
+    return proto::Reply::Error(proto::kBadRequest, error);
+  if (!ctx_.events)
+    return proto::Reply::Error(proto::kUnavailable, "this dataplane runs no sampler (--sampler-lcores 0)");
+  EventStream::Read r = ctx_.events->ReadAfter(args.after, args.max_bytes);
+  api::EventsReadResult out;
+  out.stream = stream_name_;
+  out.first = r.first;
+  out.next = r.next;
+  out.count = r.count;
+  out.missed = r.missed;
+  out.dropped = ctx_.events->counters().dropped;
+  out.lines = std::move(r.lines);
+  return proto::Reply::Ok(out.ToJson());
 }
 
 proto::Reply DataplaneControl::Stats(proto::Request&) {
@@ -171,7 +196,7 @@ proto::Reply DataplaneControl::LoadPolicy(proto::Request& req) {
 
   auto t0 = std::chrono::steady_clock::now();
   std::string error;
-  std::optional<LoadedPolicyImage> next = LoadPolicyImageFd(req.fd.get(), &error);
+  std::optional<LoadedPolicyImage> next = LoadGenerationImageFd(req.fd.get(), &error);  // signatures checked against this CPU
   double load_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (next && next->meta.generation != 0 && next->meta.generation != generation)

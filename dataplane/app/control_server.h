@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ipc/server.h"
+#include "dataplane/app/event_stream.h"
 #include "dataplane/app/generation_publisher.h"
 
 namespace spamwall {
@@ -26,6 +27,8 @@ class DataplaneControl {
     // The zombie table's top rows ("attempts" or "destinations", n); null
     // when the run has no sampler, nullopt when a sampler did not answer.
     std::function<std::optional<nlohmann::json>(const std::string& by, size_t n)> zombies;
+    // The samplers' events for controld; null when the run has no sampler.
+    const EventStream* events = nullptr;
   };
 
   DataplaneControl() = default;
@@ -49,10 +52,12 @@ class DataplaneControl {
   proto::Reply ShowPolicy(proto::Request& req);
   proto::Reply Stats(proto::Request& req);
   proto::Reply ZombiesTop(proto::Request& req);
+  proto::Reply EventsRead(proto::Request& req);
 
   Context ctx_;
   std::mutex load_mu_;  // one load at a time: the generation check and the publish are one step
   std::string path_;
+  std::string stream_name_;  // pid and start time: events.read's numbering is this run's
   proto::UnixServer server_;
 };
 

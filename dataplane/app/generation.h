@@ -1,8 +1,10 @@
 // One published generation: everything the lcores read that the control
-// path replaces as a whole. Today the compiled policy (one copy per NUMA
-// socket with readers); the signature database and the sampler settings
-// join it here, so that one pointer swap and one grace period
-// (generation_publisher.h) change all of them together.
+// path replaces as a whole: the compiled policy (one copy per NUMA socket
+// with readers) and, in it, the signature database the samplers scan with
+// (CompiledPolicy::signatures, shared by the replicas), so that one pointer
+// swap and one grace period (generation_publisher.h) change all of them
+// together. A sampler holds its own reference to a database while messages
+// it began scanning with it are in flight (sampler/stream_scans.h).
 #ifndef SPAMWALL_DATAPLANE_APP_GENERATION_H_
 #define SPAMWALL_DATAPLANE_APP_GENERATION_H_
 

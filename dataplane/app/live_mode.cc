@@ -141,10 +141,13 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
   if (!o.events.empty() && !events.Open(o.events, &error)) return Fail(2, "--events " + error);
   if (!o.events.empty() && plan.samplers == 0)
     std::fprintf(stderr, "warning: --events with no sampler lcore: no events will be written\n");
+  EventStream stream;  // what controld reads (events.read)
   SamplerConfig sampling;
+  sampling.stream = plan.samplers ? &stream : nullptr;
   sampling.live = publisher.live();
   sampling.rcu = &rcu;
   sampling.events = o.events.empty() ? nullptr : &events;
+  sampling.scan.max_message_bytes = o.scan_bytes;
   sampling.flows.is_mail_port = [live = publisher.live()](uint16_t port) {
     return live->load(std::memory_order_acquire)->policy->PortFlags(port) != 0;
   };
@@ -174,6 +177,11 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
       j["sampling"]["samplers"] = samplers.CountersJson();
       if (events.open() || !o.events.empty())
         j["sampling"]["events"] = {{"written", events.lines_written()}, {"lost", events.lines_lost()}};
+      if (plan.samplers) {
+        const EventStream::Counters sc = stream.counters();
+        j["sampling"]["stream"] = {{"appended", sc.appended}, {"dropped", sc.dropped},
+                                   {"held", sc.held},         {"held_bytes", sc.held_bytes}};
+      }
       return j;
     });
   };
@@ -187,6 +195,7 @@ int RunLive(const Options& o, const char* program, BootPolicy boot) {
         if (!ZombieMetricFromName(by, &metric)) return std::nullopt;
         return samplers.TopZombies(metric, n);
       };
+    if (samplers.size() > 0) ctx.events = &stream;
     if (!control.Start(o.control_socket, ctx, &error)) return Fail(1, "control socket: " + error);
     std::fprintf(stderr, "control socket %s (for spamwall-controld)\n", o.control_socket.c_str());
   }

@@ -39,6 +39,7 @@ std::unique_ptr<CompiledPolicy> ReplicateOnSocket(const CompiledPolicy& source, 
   copy->smtp_flow_rate = source.smtp_flow_rate;
   copy->source = source.source;
   copy->summary = source.summary;
+  copy->signatures = source.signatures;  // the engine is read-only and shared; the bytes stay with the source
   return copy;
 }
 

@@ -88,6 +88,7 @@ int RunOffline(const Options& o, const char* program, BootPolicy boot) {
   sampling.attempt_rings = rings.AttemptRingsOf(0);
   sampling.live = publisher.live();
   sampling.events = o.events.empty() ? nullptr : &events;
+  sampling.scan.max_message_bytes = o.scan_bytes;
   sampling.flows.is_mail_port = [live = publisher.live()](uint16_t port) {
     return live->load()->policy->PortFlags(port) != 0;
   };

@@ -9,13 +9,14 @@ const char kUsage[] =
     "usage:\n"
     "  spamwall-dataplane --policy P.yaml --pcap-in IN.pcap --pcap-out PASS.pcap\n"
     "                     [--pcap-drop DROP.pcap] [--stats-json STATS.json]\n"
-    "                     [--events EVENTS.jsonl] [-v]\n"
+    "                     [--events EVENTS.jsonl] [--scan-bytes N] [-v]\n"
     "      offline: run the dataplane over DPDK net_pcap ports (no hugepages, no PCI)\n"
     "  spamwall-dataplane --profile hw-profiles/X.yaml [--policy-image G.img] [--policy P.yaml]\n"
     "                     [--stats-json F]\n"
     "                     [--stats-interval SECONDS] [--duration SECONDS]\n"
     "                     [--control-socket PATH] [--drop-capture]\n"
-    "                     [--sampler-lcores N] [--events EVENTS.jsonl] [-v] -- EAL ARGS\n"
+    "                     [--sampler-lcores N] [--events EVENTS.jsonl] [--scan-bytes N]\n"
+    "                     [-v] -- EAL ARGS\n"
     "      live: forward between port pairs (0<->1, 2<->3, ...) until SIGINT/SIGTERM;\n"
     "      --control-socket: spamwall-controld pushes policies there (mode 0600);\n"
     "      --drop-capture: the last port (odd count) transmits every dropped frame\n"
@@ -24,6 +25,8 @@ const char kUsage[] =
     "  --events EVENTS.jsonl: the sampler's SMTP session and message events, one JSON\n"
     "      object a line (docs/events.md); the policy's sampling: says which flows\n"
     "      are sampled (smtp_flow_rate: 1 in N, watch: every flow of those subscribers)\n"
+    "  --scan-bytes N: bytes of each sampled message scanned with the policy's\n"
+    "      signatures (default 4194304); a longer message's event says hits_truncated\n"
     "  --policy-image G.img: boot from a compiled generation (spamwall-compile, or\n"
     "      spamwall-controld's state_dir/live); --policy is used where it does not load.\n"
     "      Live mode with neither usable comes up in the safe state: everything\n"
@@ -81,6 +84,19 @@ bool ParseOptions(int argc, char** argv, Options* out, std::string* error) {
         return false;
       }
       out->sampler_lcores = n;
+      continue;
+    }
+    if (a == "--scan-bytes") {
+      if (i + 1 >= argc) {
+        *error = a + " needs a value";
+        return false;
+      }
+      const char* v = argv[++i];
+      auto [end, ec] = std::from_chars(v, v + std::strlen(v), out->scan_bytes);
+      if (ec != std::errc() || *end != '\0' || out->scan_bytes == 0) {
+        *error = std::string("--scan-bytes: '") + v + "' is not a number of bytes (1 or more)";
+        return false;
+      }
       continue;
     }
     if (target == nullptr && !is_seconds) {

@@ -20,6 +20,16 @@ TEST(OptionsTest, Offline) {
   EXPECT_TRUE(o.offline);
   EXPECT_EQ(o.pcap_out, "out.pcap");
   EXPECT_EQ(o.stats_json, "s.json");
+  EXPECT_EQ(o.scan_bytes, 4u << 20);
+  ASSERT_TRUE(Parse({"--policy", "p.yaml", "--pcap-in", "in.pcap", "--pcap-out", "out.pcap",
+                     "--scan-bytes", "65536"},
+                    &o, &err))
+      << err;
+  EXPECT_EQ(o.scan_bytes, 65536u);
+  EXPECT_FALSE(Parse({"--policy", "p.yaml", "--pcap-in", "in.pcap", "--pcap-out", "out.pcap",
+                      "--scan-bytes", "0"},
+                     &o, &err));
+  EXPECT_EQ(err, "--scan-bytes: '0' is not a number of bytes (1 or more)");
 }
 
 TEST(OptionsTest, LiveTakesEalArgsAfterDoubleDash) {

@@ -50,15 +50,21 @@ double UnixNow() {
 }
 
 Sampler::Sampler(const SamplerConfig& cfg)
-    : cfg_(cfg), flows_(cfg.flows, this), zombies_(cfg.zombie_capacity) {
+    : cfg_(cfg), scans_(cfg.scan), flows_(cfg.flows, this), zombies_(cfg.zombie_capacity) {
   Publish();
 }
 
 Sampler::~Sampler() = default;
 
-uint32_t Sampler::PollOnce(double now) {
+void Sampler::ReadGeneration() {
   const Generation* live = cfg_.live->load(std::memory_order_acquire);
   policy_ = &live->PolicyFor(cfg_.socket);
+  // A new database grows this lcore's scratch here, before any scan with it.
+  scans_.Use(policy_->signatures);
+}
+
+uint32_t Sampler::PollOnce(double now) {
+  ReadGeneration();
   uint32_t taken = 0;
   uint8_t linear[RTE_MBUF_DEFAULT_BUF_SIZE];
   for (rte_ring* ring : cfg_.rings) {
@@ -106,8 +112,7 @@ uint32_t Sampler::PollOnce(double now) {
 void Sampler::Finish(double now) {
   while (PollOnce(now) > 0) {
   }
-  const Generation* live = cfg_.live->load(std::memory_order_acquire);
-  policy_ = &live->PolicyFor(cfg_.socket);
+  ReadGeneration();
   flows_.CloseAll(now);
   policy_ = nullptr;
   Flush();
@@ -140,6 +145,7 @@ void Sampler::OnMessage(const smtp::SmtpMessageEvent& e) {
 void Sampler::Flush() {
   if (batch_lines_ == 0) return;
   if (cfg_.events) cfg_.events->Append(batch_, batch_lines_);
+  if (cfg_.stream) cfg_.stream->Append(batch_, batch_lines_);
   batch_.clear();
   batch_lines_ = 0;
 }
@@ -154,6 +160,7 @@ void Sampler::Publish() {
       {"frames_bad_tcp_header", bad_tcp_},
       {"frames_cut", cut_},
       {"flows", sampler::FlowTableCountersJson(f)},
+      {"scan", sampler::ScanCountersJson(scans_.counters())},
       {"zombies",
        {{"attempts", zombies_.counters().attempts},
         {"subscribers", zombies_.counters().subscribers},

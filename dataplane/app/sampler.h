@@ -3,9 +3,11 @@
 // feeds its own flow table (reassembly, the SMTP parser); the events it
 // gets back are completed with the subscriber and appended to the event
 // log. It is an RCU reader of the live generation (the subscriber's class
-// comes from its tables) with the reader id the lcore plan gave it. Live
-// mode runs it on its own lcore (RunSampler); offline mode calls PollOnce
-// after each worker poll, so tests and the demo run the same code.
+// comes from its tables; the signature database it scans each message with,
+// as the message streams, from its policy: stream_scans.h) with the reader
+// id the lcore plan gave it. Live mode runs it on its own lcore
+// (RunSampler); offline mode calls PollOnce after each worker poll, so
+// tests and the demo run the same code.
 #ifndef SPAMWALL_DATAPLANE_APP_SAMPLER_H_
 #define SPAMWALL_DATAPLANE_APP_SAMPLER_H_
 
@@ -21,8 +23,10 @@
 
 #include "dataplane/app/dataplane_rcu.h"
 #include "dataplane/app/event_log.h"
+#include "dataplane/app/event_stream.h"
 #include "dataplane/app/generation.h"
 #include "dataplane/sampler/flow_table.h"
+#include "dataplane/sampler/stream_scans.h"
 #include "dataplane/sampler/zombie_table.h"
 #include "dataplane/smtp/smtp_parser.h"
 
@@ -39,7 +43,9 @@ struct SamplerConfig {
   DataplaneRcu* rcu = nullptr;  // null: offline, no concurrent swaps
   unsigned reader_id = 0;
   EventLog* events = nullptr;   // null: events counted, not written
+  EventStream* stream = nullptr;  // live mode: the queue controld reads (events.read)
   sampler::FlowTableConfig flows;
+  sampler::ScanLimits scan;  // the signature scans' bounds (stream_scans.h)
 };
 
 class Sampler : private smtp::SmtpEventSink {
@@ -73,12 +79,18 @@ class Sampler : private smtp::SmtpEventSink {
  private:
   void OnSession(const smtp::SmtpSessionEvent& e) override;
   void OnMessage(const smtp::SmtpMessageEvent& e) override;
+  // The message bytes, into the signature scans (the live generation's database).
+  void OnStreamStart(uint64_t uid) override { scans_.Start(uid); }
+  void OnStreamBytes(uint64_t uid, const uint8_t* p, size_t n) override { scans_.Bytes(uid, p, n); }
+  void OnStreamDone(uint64_t uid, smtp::SmtpMessageEvent& m) override { scans_.End(uid, m); }
+  void ReadGeneration();  // policy_ and the scans' database from the live generation
   std::string SubscriberOf(const smtp::SmtpEndpoint& client) const;
   void Flush();
   void Publish();
   void AnswerTopRequest();
 
   SamplerConfig cfg_;
+  sampler::StreamScans scans_;  // before flows_: closing the flows ends their scans
   sampler::FlowTable flows_;
   sampler::ZombieTable zombies_;
   const CompiledPolicy* policy_ = nullptr;  // the generation of the current poll

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@
 #include "dataplane/core/verdict_rules.h"
 
 namespace spamwall {
+
+namespace signatures {
+class Database;  // dataplane/signatures/database.h: the core only carries it
+}  // namespace signatures
 
 enum class PolicyMode : uint8_t { kEnforce, kMonitor };
 
@@ -66,6 +71,14 @@ struct CompiledPolicy {
   uint32_t smtp_flow_rate = 0;
   std::string source;  // the policy file it came from
   PolicySummary summary;
+  // The policy's signature set (docs/signatures.md), empty when it names
+  // none: the serialized database (signatures/serialize.h) that the image
+  // carries as its required signatures section, opaque to the core, and the
+  // engine ready to scan, set by whoever compiled or deserialized it (the
+  // policy compiler; the dataplane's image loader, generation_image.h, which
+  // checks it against this CPU). A replica shares the engine, not the bytes.
+  std::string signature_db;
+  std::shared_ptr<const signatures::Database> signatures;
 
   uint8_t PortFlags(uint16_t port) const {
     return static_cast<uint8_t>((smtp_ports.Has(port) ? SW_PORT_SMTP : 0) |

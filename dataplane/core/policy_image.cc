@@ -39,8 +39,13 @@ std::optional<LoadedPolicyImage> LoadPolicyImage(const uint8_t* image, size_t si
   constexpr uint32_t kLastKnown = static_cast<uint32_t>(ImageSectionType::kSubmissionPorts);
   const ImageSectionInfo* known[kLastKnown + 1] = {};
   LoadedPolicyImage out;
+  const ImageSectionInfo* sigs = nullptr;  // present only when the policy has signatures
   for (const ImageSectionInfo& s : sections) {
-    if (s.type >= 0x100) {
+    if (s.type == static_cast<uint32_t>(ImageSectionType::kSignatures)) {
+      if (sigs) return fail(SectionName(s.type) + " given twice");
+      if (s.bytes == 0) return fail(SectionName(s.type) + " is empty");
+      sigs = &s;
+    } else if (s.type >= 0x100) {
       out.extra.push_back({s.type, s.flags, std::string(reinterpret_cast<const char*>(image + s.offset), s.bytes)});
     } else if (s.type >= 1 && s.type <= kLastKnown) {
       known[s.type] = &s;
@@ -103,6 +108,9 @@ std::optional<LoadedPolicyImage> LoadPolicyImage(const uint8_t* image, size_t si
   policy->summary = m.summary;
   std::memcpy(policy->smtp_ports.bits().data(), at(ImageSectionType::kSmtpPorts), kPortBytes);
   std::memcpy(policy->submission_ports.bits().data(), at(ImageSectionType::kSubmissionPorts), kPortBytes);
+  // Carried as bytes: the dataplane deserializes and checks them against its
+  // CPU (generation_image.h); controld only writes them on.
+  if (sigs) policy->signature_db.assign(reinterpret_cast<const char*>(image + sigs->offset), sigs->bytes);
 
   // The digest from the checked CRCs: no second pass over the tables.
   std::sort(sections.begin(), sections.end(), [](const auto& a, const auto& b) {

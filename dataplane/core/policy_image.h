@@ -12,7 +12,8 @@
 //                  length, CRC32C of its bytes
 //   sections, each at a 64-byte aligned offset
 //
-// Section types below 0x100 belong to the dataplane (tables, ports, meta);
+// Section types below 0x100 belong to the dataplane (tables, ports, meta,
+// the signature database when the policy has one);
 // 0x100 and up are carried for other readers (controld's record of the
 // generation, the policy model it was compiled from) and kept as opaque
 // bytes. A reader skips an unknown optional section and refuses an unknown
@@ -45,6 +46,13 @@ enum class ImageSectionType : uint32_t {
   kV6Blob = 5,
   kSmtpPorts = 6,
   kSubmissionPorts = 7,
+  // The signature database (CompiledPolicy::signature_db: "SWSIGDB1", its
+  // CRC, the signatures and both Hyperscan databases, signatures/serialize.h),
+  // present only when the policy names signature files. Required: a reader
+  // that cannot scan must not run a generation as if it had no signatures.
+  // The core carries its bytes; the dataplane checks them against its CPU
+  // before the generation can go live (dataplane/app/generation_image.h).
+  kSignatures = 8,
   // 0x100 and up: opaque to the dataplane.
   kControldRecord = 0x100,  // JSON: who pushed it, when, the overlay, warnings
   kPolicyModel = 0x101,     // the policy model it was compiled from (policy_snapshot.h)

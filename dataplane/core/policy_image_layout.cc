@@ -31,7 +31,8 @@ uint32_t GapCrc(const std::vector<uint8_t>& head, uint64_t from, uint64_t to, ui
 bool LayOut(const CompiledPolicy& policy, const PolicyImageMeta& meta,
             const std::vector<ImageExtraSection>& extra, Layout* out, std::string* error) {
   constexpr uint32_t kRequired = kSectionRequired;
-  const size_t count = 7 + extra.size();
+  const bool sigs = !policy.signature_db.empty();
+  const size_t count = 7 + (sigs ? 1 : 0) + extra.size();
   if (count > kMaxSections) {
     *error = "policy image: " + std::to_string(count) + " sections, more than " +
              std::to_string(kMaxSections);
@@ -66,6 +67,7 @@ bool LayOut(const CompiledPolicy& policy, const PolicyImageMeta& meta,
   add(ImageSectionType::kV6Blob, v6.blob, uint64_t{v6.slot_count} * 32 + v6.leaf_count);
   add(ImageSectionType::kSmtpPorts, policy.smtp_ports.bits().data(), kPortBytes);
   add(ImageSectionType::kSubmissionPorts, policy.submission_ports.bits().data(), kPortBytes);
+  if (sigs) add(ImageSectionType::kSignatures, policy.signature_db.data(), policy.signature_db.size());
   for (const ImageExtraSection& e : extra)
     out->pieces.push_back({bytes_of(e.bytes.data()), {e.type, e.flags, 0, e.bytes.size(), 0}});
 

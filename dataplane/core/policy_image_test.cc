@@ -421,6 +421,30 @@ TEST(PolicyImageTest, UnknownSectionsBelow0x100) {
             "newer spamwall?)");
 }
 
+// The signature database (type 8): opaque bytes to the core, written only
+// when the policy has one, flagged required, carried byte for byte; an
+// empty one is refused.
+TEST(PolicyImageTest, TheSignatureSectionIsCarriedAsBytes) {
+  auto c = MakePolicy();
+  EXPECT_EQ(SectionsOf(ImageOf(*c)).size(), 10u) << "no signatures, no section";
+  c->signature_db = std::string("SWSIGDB1", 8) + std::string(1000, '\x5a');
+  const std::vector<uint8_t> image = ImageOf(*c);
+  std::vector<RawSection> raw = SectionsOf(image);
+  ASSERT_EQ(raw.size(), 11u);
+  EXPECT_EQ(raw[7].type, static_cast<uint32_t>(ImageSectionType::kSignatures));
+  EXPECT_EQ(raw[7].flags, kSectionRequired);
+  std::string error;
+  auto back = LoadPolicyImage(image.data(), image.size(), &error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(back->policy->signature_db, c->signature_db);
+  EXPECT_FALSE(back->policy->signatures) << "the core does not deserialize it";
+  EXPECT_EQ(BuildPolicyImage(*back->policy, back->meta, back->extra), image);
+  raw[7].bytes.clear();
+  const std::vector<uint8_t> empty = Assemble(raw);
+  EXPECT_FALSE(LoadPolicyImage(empty.data(), empty.size(), &error));
+  EXPECT_EQ(error, "policy image: section 0x8 (signatures) is empty");
+}
+
 TEST(PolicyImageTest, BrokenSectionTablesAreRefused) {
   auto c = MakePolicy();
   const std::vector<uint8_t> good = ImageOf(*c);

@@ -20,6 +20,7 @@ std::string SectionName(uint32_t type) {
     case ImageSectionType::kV6Blob: name = "ipv6 slots"; break;
     case ImageSectionType::kSmtpPorts: name = "smtp ports"; break;
     case ImageSectionType::kSubmissionPorts: name = "submission ports"; break;
+    case ImageSectionType::kSignatures: name = "signatures"; break;
     case ImageSectionType::kControldRecord: name = "controld record"; break;
     case ImageSectionType::kPolicyModel: name = "policy model"; break;
   }

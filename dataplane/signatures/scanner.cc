@@ -154,6 +154,13 @@ void MessageStream::Finish(Scratch& scratch, ScanResult& out, bool confirm) {
   bytes_ = 0;
 }
 
+void MessageStream::TrimBuffer(size_t keep) {
+  if (buffer_.capacity() <= keep) return;
+  std::string smaller;  // Finish() left the buffer empty
+  smaller.reserve(keep);
+  buffer_.swap(smaller);
+}
+
 void ScanMessage(const Database&, Scratch& scratch, MessageStream& stream,
                  std::string_view message, ScanResult& out) {
   stream.Feed(message, scratch);

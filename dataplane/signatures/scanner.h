@@ -65,6 +65,14 @@ class MessageStream {
   // measuring the Hyperscan pass alone).
   void Finish(Scratch& scratch, ScanResult& out, bool confirm = true);
 
+  // Bytes held for confirmations (at most options().max_message_bytes, and
+  // only for a database with confirmations): what a sampler budgets across
+  // its messages in flight.
+  size_t buffered() const { return buffer_.size(); }
+  // Between messages: gives back buffer memory beyond `keep` bytes, so a
+  // stream parked for reuse does not hold its largest message's worth.
+  void TrimBuffer(size_t keep);
+
   // Called by the match callback.
   void OnMatch(unsigned id);
 

@@ -264,4 +264,12 @@ ParseResult ParseSignatureFiles(const std::vector<std::string>& paths) {
   return result;
 }
 
+ParseResult ParseSignatureTexts(const std::vector<SignatureText>& files) {
+  ParseResult result;
+  std::unordered_map<std::string, std::string> seen;
+  for (const SignatureText& f : files) ParseInto(f.text, f.name, result, seen);
+  if (!result.ok()) result.signatures.clear();
+  return result;
+}
+
 }  // namespace spamwall::signatures

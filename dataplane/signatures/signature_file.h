@@ -30,6 +30,13 @@ ParseResult ParseSignatureText(std::string_view text, std::string_view name);
 // Reads and parses each file in turn; ids must be unique across all of them.
 ParseResult ParseSignatureFiles(const std::vector<std::string>& paths);
 
+// The same over files already read (a policy's, from a client's bundle).
+struct SignatureText {
+  std::string_view name;  // in messages: "NAME:LINE: ..."
+  std::string_view text;
+};
+ParseResult ParseSignatureTexts(const std::vector<SignatureText>& files);
+
 // One line's pattern field ("..."[i] or /.../[ims]) into kind, pattern,
 // flags; false and `error` set when it is not one.
 bool ParsePatternField(std::string_view field, Signature& sig, std::string& error);

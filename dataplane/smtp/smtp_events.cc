@@ -21,6 +21,12 @@ namespace {
 
 json Endpoint(const SmtpEndpoint& e) { return json{{"ip", EndpointIp(e)}, {"port", e.port}}; }
 
+json Hits(const std::vector<SignatureHit>& hits) {
+  json out = json::array();
+  for (const SignatureHit& h : hits) out.push_back({{"id", h.id}, {"class", h.cls}, {"score", h.score}});
+  return out;
+}
+
 std::string Dump(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -73,7 +79,8 @@ std::string ToJsonLine(const SmtpMessageEvent& e) {
       {"size", e.size},
       {"sha256", e.sha256},
       {"complete", e.complete},
-      {"hits", e.hits},
+      {"hits", Hits(e.hits)},
+      {"hits_truncated", e.hits_truncated},
   };
   return Dump(j);
 }

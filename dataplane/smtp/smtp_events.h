@@ -41,6 +41,16 @@ struct SmtpSessionEvent {
   std::string close_reason;                  // "fin", "rst", "timeout", "evicted", ...
 };
 
+// One signature that hit a message (docs/signatures.md): its id, class
+// ("spam" or "malware") and score, copied out of the database that scanned
+// it, so the event outlives the generation.
+struct SignatureHit {
+  std::string id;
+  std::string cls;
+  double score = 0;
+  bool operator==(const SignatureHit&) const = default;
+};
+
 struct SmtpMessageEvent {
   uint64_t uid = 0;  // its session's
   std::string subscriber;
@@ -55,7 +65,8 @@ struct SmtpMessageEvent {
   uint64_t size = 0;                 // bytes the server received (unstuffed)
   std::string sha256;                // of those bytes, hex
   bool complete = false;             // the data ended (".", BDAT LAST) without a gap
-  std::vector<std::string> hits;     // signature hits (a later issue fills them)
+  std::vector<SignatureHit> hits;    // signature hits, in signature order (the sampler's scan)
+  bool hits_truncated = false;       // the hits may be incomplete: not all of it was scanned or confirmed
 };
 
 // One JSON object on one line, no trailing newline. Bytes that are not

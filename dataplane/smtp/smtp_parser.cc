@@ -625,7 +625,7 @@ void SmtpSession::ParseHeaders() {
 void SmtpSession::FinishContent() {
   if (in_headers_) ParseHeaders();
   msg_.sha256 = sha_->FinalHex();
-  sink_->OnStreamEnd(session_.uid);
+  sink_->OnStreamDone(session_.uid, msg_);
 }
 
 void SmtpSession::EndContent() {

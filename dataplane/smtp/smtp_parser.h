@@ -39,10 +39,13 @@ class SmtpEventSink {
   virtual void OnStreamStart(uint64_t uid) { (void)uid, OnMessageStart(); }
   virtual void OnStreamBytes(uint64_t uid, const uint8_t* p, size_t n) { (void)uid, OnMessageBytes(p, n); }
   virtual void OnStreamEnd(uint64_t uid) { (void)uid, OnMessageEnd(); }
-  // Order: per session, OnMessage comes in the order of the ends, once the
-  // final reply is seen, so a pipelining client may start the next message's
-  // bytes before it: a sink that scans queues its results at the end and
-  // takes the front one at OnMessage.
+  // What the session calls at the end of a message's bytes: `m` is that
+  // message's event, to be emitted (OnMessage) once its final reply is in.
+  // A sink that scans writes its hits into `m` here, so they travel with
+  // the event: per session, OnMessage comes in the order of the ends, and a
+  // pipelining client may start the next message's bytes before it. By
+  // default it calls OnStreamEnd(uid).
+  virtual void OnStreamDone(uint64_t uid, SmtpMessageEvent& m) { (void)m, OnStreamEnd(uid); }
 };
 
 struct SmtpLimits {

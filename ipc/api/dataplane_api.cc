@@ -50,6 +50,49 @@ bool PolicyLoadArgs::FromJson(const nlohmann::json& j, PolicyLoadArgs* out, std:
   return true;
 }
 
+nlohmann::json EventsReadArgs::ToJson() const { return {{"after", after}, {"max_bytes", max_bytes}}; }
+
+bool EventsReadArgs::FromJson(const nlohmann::json& j, EventsReadArgs* out, std::string* error) {
+  *out = EventsReadArgs{};
+  if (!j.is_null() && !j.is_object()) {
+    *error = "events.read: the arguments must be an object";
+    return false;
+  }
+  if (j.is_null()) return true;
+  std::string why;
+  if (!Unsigned(j, "after", &out->after, &why) || !Unsigned(j, "max_bytes", &out->max_bytes, &why)) {
+    *error = "events.read: " + why;
+    return false;
+  }
+  if (out->max_bytes == 0 || out->max_bytes > kMaxBytes) {
+    *error = "events.read: \"max_bytes\" must be 1.." + std::to_string(kMaxBytes);
+    return false;
+  }
+  return true;
+}
+
+nlohmann::json EventsReadResult::ToJson() const {
+  return {{"stream", stream}, {"first", first},     {"next", next},  {"count", count},
+          {"missed", missed}, {"dropped", dropped}, {"lines", lines}};
+}
+
+bool EventsReadResult::FromJson(const nlohmann::json& j, EventsReadResult* out, std::string* error) {
+  *out = EventsReadResult{};
+  std::string why;
+  if (!j.is_object() || !j.contains("stream") || !j.contains("next") || !j.contains("lines")) {
+    *error = "events.read's answer needs \"stream\", \"next\" and \"lines\"";
+    return false;
+  }
+  if (!Str(j, "stream", &out->stream, &why) || !Unsigned(j, "first", &out->first, &why) ||
+      !Unsigned(j, "next", &out->next, &why) || !Unsigned(j, "count", &out->count, &why) ||
+      !Unsigned(j, "missed", &out->missed, &why) || !Unsigned(j, "dropped", &out->dropped, &why) ||
+      !Str(j, "lines", &out->lines, &why)) {
+    *error = "events.read's answer: " + why;
+    return false;
+  }
+  return true;
+}
+
 nlohmann::json ZombiesTopArgs::ToJson() const { return {{"by", by}, {"n", n}}; }
 
 bool ZombiesTopArgs::FromJson(const nlohmann::json& j, ZombiesTopArgs* out, std::string* error) {

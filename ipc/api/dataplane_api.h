@@ -17,6 +17,7 @@ inline constexpr char kPolicyLoad[] = "policy.load";
 inline constexpr char kPolicyShow[] = "policy.show";
 inline constexpr char kStats[] = "stats";
 inline constexpr char kZombiesTop[] = "zombies.top";
+inline constexpr char kEventsRead[] = "events.read";
 }  // namespace dp
 
 // zombies.top's arguments: the n subscribers highest by `by`.
@@ -27,6 +28,28 @@ struct ZombiesTopArgs {
 
   nlohmann::json ToJson() const;
   static bool FromJson(const nlohmann::json& j, ZombiesTopArgs* out, std::string* error);
+};
+
+// events.read's arguments: the sampled SMTP events after a cursor.
+struct EventsReadArgs {
+  static constexpr uint64_t kMaxBytes = 4u << 20;
+  uint64_t after = 0;              // the `next` of the previous answer; 0 at first
+  uint64_t max_bytes = 512 << 10;  // of lines in one answer (whole batches, at least one), 1..kMaxBytes
+  nlohmann::json ToJson() const;
+  static bool FromJson(const nlohmann::json& j, EventsReadArgs* out, std::string* error);
+};
+
+// events.read's answer.
+struct EventsReadResult {
+  std::string stream;     // this dataplane run's name: a new one means numbering began again
+  uint64_t first = 0;     // number of the first line given
+  uint64_t next = 0;      // the cursor for the next read
+  uint64_t count = 0;     // lines given
+  uint64_t missed = 0;    // lines after the cursor dropped before this read (queue full)
+  uint64_t dropped = 0;   // lines dropped since the dataplane started
+  std::string lines;      // `count` JSON lines (docs/events.md), each ending in '\n'
+  nlohmann::json ToJson() const;
+  static bool FromJson(const nlohmann::json& j, EventsReadResult* out, std::string* error);
 };
 
 // policy.load's arguments (the image rides along as a sealed memfd).

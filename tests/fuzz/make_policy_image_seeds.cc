@@ -8,7 +8,8 @@
 // past its slots (CRCs right), with a flipped byte in its IPv4 slots (a bad
 // section CRC), and small images with an unknown required section and
 // with overlapping sections. Compiled as of a fixed day, with a fixed
-// meta, so the seeds do not change with the date.
+// meta, so the seeds do not change with the date. Also an empty policy
+// with a signatures section (opaque bytes to the core), and with it twice.
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -85,6 +86,15 @@ int main(int argc, char** argv) {
       {Type(ImageSectionType::kControldRecord), 0, R"({"pushed_by":"seeds","warnings":[]})"},
       {Type(ImageSectionType::kPolicyModel), kSectionRequired, "version: 1\n"}};
   Write(out / "image-empty", spamwall::BuildPolicyImage(*empty, Meta(9, "empty.yaml"), extra));
+  // A signatures section: opaque bytes to the core (the dataplane's
+  // generation_image.h deserializes them), carried and rebuilt the same.
+  empty->signature_db = std::string("SWSIGDB1\x01\0\0\0", 12) + std::string(52, '\x5a');
+  const std::vector<uint8_t> with_sigs = spamwall::BuildPolicyImage(*empty, Meta(10, "empty.yaml"), {});
+  Write(out / "image-signatures", with_sigs);
+  std::vector<RawSection> twice = SectionsOf(with_sigs);
+  twice.push_back(twice.back());  // the signatures section again
+  Write(out / "image-signatures-twice", Assemble(twice));
+  empty->signature_db.clear();
 
   const std::vector<RawSection> sections = SectionsOf(first);
   const size_t head = 32 + sections.size() * 32;

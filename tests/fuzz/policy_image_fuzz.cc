@@ -223,7 +223,8 @@ void CheckImage(const uint8_t* data, size_t size) {
             re.smtp_flow_rate == policy.smtp_flow_rate && re.source == policy.source &&
             std::memcmp(&re.summary, &policy.summary, sizeof re.summary) == 0 &&
             re.smtp_ports.bits() == policy.smtp_ports.bits() &&
-            re.submission_ports.bits() == policy.submission_ports.bits(),
+            re.submission_ports.bits() == policy.submission_ports.bits() &&
+            re.signature_db == policy.signature_db,
         "a rebuilt image lost a policy field");
   Check(SameMeta(reloaded->meta, loaded->meta), "a rebuilt image lost a meta field");
   Check(SameExtra(reloaded->extra, loaded->extra), "a rebuilt image lost an extra section");

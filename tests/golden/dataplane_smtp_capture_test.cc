@@ -47,15 +47,15 @@ bool Exists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
-// The fixture policy with every SMTP flow sampled.
-std::string WritePolicy(const TempDir& dir) {
+// The fixture policy with every SMTP flow sampled (and `extra` appended).
+std::string WritePolicy(const TempDir& dir, const std::string& extra = "") {
   std::ifstream in(fixtures::FixturesDir() + "/policy.yaml");
   std::stringstream s;
   s << in.rdbuf();
   std::string text = std::regex_replace(s.str(), std::regex("smtp_flow_rate: 64"), "smtp_flow_rate: 1");
   text = std::regex_replace(text, std::regex("file: pools/"), "file: " + fixtures::FixturesDir() + "/pools/");
   EXPECT_NE(text.find("smtp_flow_rate: 1"), std::string::npos);
-  std::ofstream(dir / "policy.yaml") << text;
+  std::ofstream(dir / "policy.yaml") << text << extra;
   return dir / "policy.yaml";
 }
 
@@ -65,12 +65,16 @@ struct CaptureRun {
   json stats;
 };
 
-// The one command, over one capture.
-CaptureRun RunCapture(const TempDir& dir, const std::string& pcap) {
+// The one command, over one capture (`policy_extra` appended to the policy,
+// `args` added to the command).
+CaptureRun RunCapture(const TempDir& dir, const std::string& pcap, const std::string& policy_extra = "",
+                      const std::vector<std::string>& args = {}) {
   CaptureRun run;
-  run.result = RunDataplane({"--policy", WritePolicy(dir), "--pcap-in", pcap, "--pcap-out",
-                             dir / "pass.pcap", "--events", dir / "events.jsonl",
-                             "--stats-json", dir / "stats.json"});
+  std::vector<std::string> command = {"--policy", WritePolicy(dir, policy_extra), "--pcap-in", pcap, "--pcap-out",
+                                      dir / "pass.pcap", "--events", dir / "events.jsonl",
+                                      "--stats-json", dir / "stats.json"};
+  command.insert(command.end(), args.begin(), args.end());
+  run.result = RunDataplane(command);
   if (run.result.exit_code != 0) return run;
   for (const json& e : ReadLines(dir / "events.jsonl"))
     (e.at("type") == "smtp_message" ? run.messages : run.sessions).push_back(e);
@@ -84,9 +88,10 @@ std::string SmtpFixture(const std::string& name) { return fixtures::FixturesDir(
 // by the client's port, messages in order within their session; nothing
 // more and nothing less than what was sent in clear.
 // `allowed_anomalies`: what real mail may rightly raise (the corpus has
-// lines over RFC 5321's 1000).
+// lines over RFC 5321's 1000). `hits`: every message's (none without signatures).
 void ExpectEventsMatchManifest(const CaptureRun& run, const json& manifest,
-                               const std::set<std::string>& allowed_anomalies = {}) {
+                               const std::set<std::string>& allowed_anomalies = {},
+                               const json& hits = json::array()) {
   const std::string client = manifest.at("client"), server = manifest.at("server");
   const int server_port = manifest.at("server_port");
   ASSERT_EQ(run.sessions.size(), manifest.at("sessions").size()) << run.result.output;
@@ -142,7 +147,8 @@ void ExpectEventsMatchManifest(const CaptureRun& run, const json& manifest,
       EXPECT_EQ(m.at("size"), w.at("size"));
       EXPECT_EQ(m.at("sha256"), w.at("sha256"));
       EXPECT_EQ(m.at("complete"), w.at("complete"));
-      EXPECT_EQ(m.at("hits"), json::array());
+      EXPECT_EQ(m.at("hits"), hits);
+      EXPECT_EQ(m.at("hits_truncated"), false);
     }
   }
   EXPECT_EQ(run.messages.size(), expected_messages);
@@ -164,7 +170,7 @@ TEST_P(SmtpCaptureTest, EveryEventFieldIsWhatTheClientSent) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, SmtpCaptureTest,
-                         ::testing::Values("plain", "pipelined", "multi", "bdat", "auth", "ipv6", "starttls"),
+                         ::testing::Values("plain", "pipelined", "multi", "bdat", "auth", "ipv6", "gtube", "starttls"),
                          [](const auto& info) { return info.param; });
 
 // What each capture is there for, so that a regenerated fixture that lost
@@ -188,6 +194,16 @@ TEST(SmtpCaptureFixturesTest, EachCaptureHoldsWhatItIsFor) {
   for (const json& m : bdat.at("messages")) EXPECT_EQ(m.at("data_mode"), "BDAT");
   EXPECT_GT(bdat.at("messages")[0].at("size"), 4096) << "several chunks";
   EXPECT_EQ(manifest("auth").at("sessions")[0].at("auth_mechanism"), "PLAIN");
+  // GTUBE across two TCP segments: neither segment holds all of it.
+  const std::string gtube = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
+  bool whole = false, split = false;
+  for (const auto& f : traffic::ReadPcapFrames(SmtpFixture("gtube.pcap"))) {
+    const std::string frame(f.begin(), f.end());
+    whole = whole || frame.find(gtube) != std::string::npos;
+    split = split || (frame.size() > 34 && frame.compare(frame.size() - 34, 34, gtube, 0, 34) == 0);
+  }
+  EXPECT_FALSE(whole) << "GTUBE in one segment";
+  EXPECT_TRUE(split) << "GTUBE's first 34 bytes end a segment";
   const json tls = manifest("starttls");
   EXPECT_EQ(tls.at("server_port"), 587);
   EXPECT_EQ(tls.at("sessions")[0].at("starttls"), true);
@@ -226,6 +242,35 @@ TEST(SmtpCaptureRunTest, StarttlsSessionEndsInspectionAtThe220) {
   EXPECT_EQ(run.sessions[0].at("starttls"), true);
   const json& smtp = run.stats.at("sampling").at("samplers")[0].at("flows").at("smtp");
   EXPECT_GT(smtp.at("tls_bytes").get<uint64_t>(), 0u) << smtp;
+}
+
+// The starter signature set in the policy (`signatures:`): GTUBE, which the
+// capture carries across two TCP segments, is the message's hit; every
+// other field is still what the client sent. Past --scan-bytes it is not
+// seen, and the event says its hits may be incomplete.
+TEST(SmtpCaptureRunTest, GtubeAcrossSegmentsIsAHitWithTheStarterSet) {
+  const std::string sigs = "signatures: [" + fixtures::FixturesDir() + "/../../signatures/starter.sigs]\n";
+  const json manifest = ReadJson(SmtpFixture("gtube.json"));
+  TempDir dir;
+  CaptureRun run = RunCapture(dir, SmtpFixture("gtube.pcap"), sigs);
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.output;
+  ExpectEventsMatchManifest(run, manifest, {}, json::array({{{"id", "GTUBE"}, {"class", "spam"}, {"score", 1000}}}));
+  const json& scan = run.stats.at("sampling").at("samplers")[0].at("scan");
+  EXPECT_EQ(scan.at("databases"), 1) << scan;
+  EXPECT_EQ(scan.at("messages"), 1) << scan;
+  EXPECT_EQ(scan.at("bytes"), manifest.at("messages")[0].at("size")) << scan;
+  EXPECT_EQ(scan.at("hits"), 1) << scan;
+  EXPECT_EQ(scan.at("truncated"), 0) << scan;
+
+  TempDir capped;
+  run = RunCapture(capped, SmtpFixture("gtube.pcap"), sigs, {"--scan-bytes", "2000"});
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.output;
+  ASSERT_EQ(run.messages.size(), 1u);
+  EXPECT_EQ(run.messages[0].at("hits"), json::array()) << "GTUBE starts at byte 2862";
+  EXPECT_EQ(run.messages[0].at("hits_truncated"), true);
+  const json& cut = run.stats.at("sampling").at("samplers")[0].at("scan");
+  EXPECT_EQ(cut.at("truncated"), 1) << cut;
+  EXPECT_EQ(cut.at("bytes"), 2000) << cut;
 }
 
 // 200 messages of the SpamAssassin public corpus, real spam and ham with
