@@ -73,6 +73,11 @@ const std::vector<Controller::Command>& Controller::Commands() {
       {n::kExemptDel, kOverlay, nullptr, [](C* c, const Request& r, Overlay* o) { return c->ExemptAddDel(r, false, o); }},
       {n::kModeSet, kOverlay, nullptr, [](C* c, const Request& r, Overlay* o) { return c->ModeSet(r, o); }},
       {n::kModeClear, kOverlay, nullptr, [](C* c, const Request& r, Overlay* o) { return c->ModeClear(r, o); }},
+      // Containment (containment.h): the event store and the thresholds.
+      {n::kWhois, kLocksItself, [](C* c, Request& r, json*) { return c->WithContainment([&](Containment* k) { return k->Whois(r); }); }},
+      {n::kEventsQuery, kLocksItself, [](C* c, Request& r, json*) { return c->WithContainment([&](Containment* k) { return k->EventsQuery(r); }); }},
+      {n::kZombiesTop, kLocksItself, [](C* c, Request& r, json*) { return c->WithContainment([&](Containment* k) { return k->TopZombies(r, c->link_); }); }},
+      {n::kComplaint, kAudited, [](C* c, Request& r, json*) { return c->WithContainment([&](Containment* k) { return k->Complaint(r); }); }},
   };
   return table;
 }
@@ -94,6 +99,18 @@ Reply Controller::Handle(Request& r) {
     return BadArgs("unknown command '" + api::ctl::Printable(r.cmd, 64) + "' (known: " + known + ")");
   json changes = json::object();
   if (cmd->kind == kLocksItself) return cmd->run(this, r, &changes);
+  if (cmd->kind == kAudited) {
+    AuditRecord rec;
+    Reply reply;
+    {
+      std::lock_guard<std::mutex> lock(mu_);  // AuditIntent reads the live generation
+      if (!AuditIntent(r, &rec, &reply)) return reply;
+    }
+    reply = cmd->run(this, r, &changes);
+    std::lock_guard<std::mutex> lock(mu_);
+    AuditOutcome(&rec, reply, changes);
+    return reply;
+  }
   if (cmd->kind == kOverlay) return HandleOverlay(r, cmd->stage);
   if (cmd->kind == kReads) {
     std::lock_guard<std::mutex> lock(mu_);

@@ -36,7 +36,9 @@ std::map<std::string, std::string Config::*> Fields() {
           {"prometheus", &Config::prometheus},
           {"max_exemption_v4", &Config::max_exemption_v4},
           {"max_exemption_v6", &Config::max_exemption_v6},
-          {"keep_generations", &Config::keep_generations}};
+          {"keep_generations", &Config::keep_generations},
+          {"events", &Config::events},
+          {"event_retention_days", &Config::event_retention_days}};
 }
 
 std::string KnownKeys() {
@@ -128,8 +130,16 @@ bool IntIn(const std::string& key, const std::string& v, int lo, int hi, int* ou
 bool ValidateConfig(Config* cfg, std::string* error) {
   if (!IntIn("max_exemption_v4", cfg->max_exemption_v4, 0, 32, &cfg->max_exemption_len_v4, error) ||
       !IntIn("max_exemption_v6", cfg->max_exemption_v6, 0, 128, &cfg->max_exemption_len_v6, error) ||
-      !IntIn("keep_generations", cfg->keep_generations, 2, 1000, &cfg->keep, error))
+      !IntIn("keep_generations", cfg->keep_generations, 2, 1000, &cfg->keep, error) ||
+      !IntIn("event_retention_days", cfg->event_retention_days, 1, 3650, &cfg->retention_days, error))
     return false;
+  const std::string& ev = cfg->events;
+  if (!(ev.empty() || ev == "off" || ev == "sqlite" || (ev.rfind("sqlite:/", 0) == 0) ||
+        ev.rfind("postgresql://", 0) == 0 || ev.rfind("postgres://", 0) == 0)) {
+    *error = "events must be \"sqlite\", \"sqlite:/PATH\", \"postgresql://...\" or \"off\", not '" +
+             ev.substr(0, ev.find(':')) + "...'";
+    return false;
+  }
   const std::pair<const char*, const std::string*> paths[] = {
       {"socket", &cfg->socket},         {"dataplane_socket", &cfg->dataplane_socket},
       {"state_dir", &cfg->state_dir},   {"audit_log", &cfg->audit_log}};

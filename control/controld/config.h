@@ -28,6 +28,12 @@ struct Config {
   // Generations kept in state_dir/generations for `policy rollback --to N`
   // (the live, previous and any in doubt are always kept).
   std::string keep_generations = "8";
+  // The event store (SMTP events, complaints, alerts): "" or "sqlite" for
+  // state_dir/events.sqlite, "sqlite:/path", "postgresql://..." (libpq), or
+  // "off".
+  std::string events;
+  // Events older than this many days are deleted (hourly).
+  std::string event_retention_days = "30";
 
   // Derived by ValidateConfig.
   mode_t mode = 0660;
@@ -35,6 +41,7 @@ struct Config {
   int prometheus_port = 0;
   int max_exemption_len_v4 = 24, max_exemption_len_v6 = 56;
   int keep = 8;
+  int retention_days = 30;
 };
 
 // Reads YAML text into *cfg (keys absent keep their value). On error *error

@@ -53,6 +53,27 @@ TEST(ConfigTest, BadValuesNameTheirLine) {
   EXPECT_NE(e.find("must be a mapping"), std::string::npos) << e;
 }
 
+TEST(ConfigTest, EventStoreAndRetention) {
+  Config c;
+  std::string e;
+  ASSERT_TRUE(ValidateConfig(&c, &e)) << e;
+  EXPECT_EQ(c.events, "");
+  EXPECT_EQ(c.retention_days, 30);
+  for (const char* ok : {"sqlite", "sqlite:/var/lib/x.db", "postgresql://u@db/spamwall", "postgres://db/s", "off"}) {
+    Config d;
+    ASSERT_TRUE(ParseConfigText(std::string("events: '") + ok + "'\nevent_retention_days: 7\n", "c.yaml", &d, &e))
+        << ok << ": " << e;
+    ASSERT_TRUE(ValidateConfig(&d, &e)) << e;
+    EXPECT_EQ(d.retention_days, 7);
+  }
+  EXPECT_FALSE(ParseConfigText("events: mysql://root:hunter2@db/x\n", "c.yaml", &c, &e));
+  EXPECT_NE(e.find("c.yaml:1:9: events must be"), std::string::npos) << e;
+  EXPECT_EQ(e.find("hunter2"), std::string::npos) << e;  // a password is never echoed
+  EXPECT_FALSE(ParseConfigText("events: 'sqlite:relative.db'\n", "c.yaml", &c, &e));
+  EXPECT_FALSE(ParseConfigText("event_retention_days: 0\n", "c.yaml", &c, &e));
+  EXPECT_NE(e.find("event_retention_days must be an integer 1..3650"), std::string::npos) << e;
+}
+
 TEST(ConfigTest, PrometheusIpv6) {
   Config c;
   c.prometheus = "[::1]:9100";

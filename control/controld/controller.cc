@@ -310,6 +310,7 @@ void Controller::Promote(PolicyRecord rec) {
     current_ = std::move(rec);
     counters_.generation = current_->generation;
   }
+  if (containment_) containment_->SetThresholds(current_->merged.thresholds);
   std::string error;
   // The pointers move once the dataplane runs it: a dataplane restarted now
   // boots the generation that forwards now.

@@ -30,6 +30,7 @@
 
 #include "control/controld/audit_log.h"
 #include "control/controld/config.h"
+#include "control/controld/containment.h"
 #include "control/controld/dataplane_link.h"
 #include "control/controld/generation_store.h"
 #include "control/controld/metrics.h"
@@ -100,6 +101,16 @@ class Controller {
   void AfterSample(bool reconnected);
 
   void set_sampler(const StatsSampler* s) { sampler_ = s; }
+  // Before Init: the event store and the thresholds (whois, complaint,
+  // events, top zombies); without it those commands are unavailable.
+  void set_containment(Containment* c) { containment_ = c; }
+
+  // A threshold's quarantine: c.subscriber into the runtime overlay, pushed
+  // and audited as `threshold.quarantine` by "spamwall-controld (threshold
+  // NAME)". Takes change_mu_: never called with a lock held.
+  absl::Status QuarantineForThreshold(const ThresholdCrossing& c);
+  // Whether addr is quarantined by the live generation (file or overlay).
+  bool Quarantined(const std::string& addr) const;
 
   // Once a second (after each stats sample): when a UTC midnight has passed
   // after which an exemption of the live generation no longer applies,
@@ -157,8 +168,10 @@ class Controller {
   // ask the dataplane unlocked); kReads: under mu_;
   // kMutates: under change_mu_, audited; kOverlay: audited, staged onto a
   // batch's overlay and compiled with the batch under change_mu_
-  // (overlay_commands.cc).
-  enum Kind { kLocksItself, kReads, kMutates, kOverlay };
+  // (overlay_commands.cc); kAudited: audited, no lock held while it runs
+  // (complaint: its state is the event store's, and a threshold it crosses
+  // makes an overlay change of its own).
+  enum Kind { kLocksItself, kReads, kMutates, kOverlay, kAudited };
   using StageFn = proto::Reply (*)(Controller*, const proto::Request&, Overlay* next);
   struct Command {
     const char* name;
@@ -211,6 +224,11 @@ class Controller {
   // while nothing is live).
   std::optional<api::ctl::ModeInfo> ModeOf() const;
   proto::Reply ListQuarantine();
+  template <class F>
+  proto::Reply WithContainment(F f) {
+    if (!containment_) return proto::Reply::Error(proto::kUnavailable, "this controld keeps no events");
+    return f(containment_);
+  }
   proto::Reply ListExemptions();
   proto::Reply AuditTail(const proto::Request& r);
 
@@ -224,6 +242,7 @@ class Controller {
   DataplaneLink* link_;
   AuditLog* audit_;
   const StatsSampler* sampler_ = nullptr;
+  Containment* containment_ = nullptr;
   std::optional<gid_t> group_;
 
   std::mutex change_mu_;   // one change at a time (see the top)

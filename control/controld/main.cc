@@ -13,11 +13,14 @@
 
 #include "control/controld/audit_log.h"
 #include "control/controld/config.h"
+#include "control/controld/containment.h"
 #include "control/controld/controller.h"
+#include "control/controld/event_ingest.h"
 #include "control/controld/dataplane_link.h"
 #include "control/controld/metrics_server.h"
 #include "control/controld/state_dir.h"
 #include "control/controld/stats_sampler.h"
+#include "control/events/event_store.h"
 #include "ipc/sd_notify.h"
 #include "ipc/server.h"
 
@@ -53,6 +56,25 @@ std::string StatusLine(const Controller& controller, const StatsSampler& sampler
          std::to_string(server.open_connections()) + " control connections";
 }
 
+EventCounters EventCountersOf(const Containment& containment, const EventIngest& ingest) {
+  const ContainmentCounters c = containment.Counters();
+  const IngestCounters i = ingest.Counters();
+  EventCounters e;
+  e.ingested = i.events;
+  e.missed = i.missed;
+  e.bad_lines = i.bad_lines;
+  e.store_failures = i.store_failures;
+  e.complaints = c.complaints;
+  e.complaints_unresolved = c.complaints_unresolved;
+  e.signature_hits = c.signature_hits;
+  e.quarantines_failed = c.quarantines_failed;
+  e.store_errors = c.store_errors;
+  e.tracked_subscribers = c.tracked_subscribers;
+  e.tracked_evicted = c.tracked_evicted;
+  e.crossings = c.crossings;
+  return e;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -86,6 +108,26 @@ int main(int argc, char** argv) {
 
   DataplaneLink link(cfg.dataplane_socket);
   Controller controller(cfg, &link, &audit);
+  // The event store: a database that cannot be opened is a warning, not a
+  // dead control plane (policy, quarantine and exemptions go on; whois,
+  // complaint and events answer why not).
+  std::unique_ptr<events::EventStore> store;
+  std::string why_no_store = "events: off in the configuration";
+  if (cfg.events != "off") {
+    absl::StatusOr<std::unique_ptr<events::EventStore>> opened = events::OpenEventStore(cfg.events, cfg.state_dir);
+    if (opened.ok()) {
+      store = std::move(*opened);
+      fprintf(stderr, "spamwall-controld: event store %s\n", store->Describe().c_str());
+    } else {
+      why_no_store = std::string(opened.status().message());
+      fprintf(stderr, "spamwall-controld: warning: %s (running without an event store)\n", why_no_store.c_str());
+    }
+  }
+  Containment containment(
+      std::move(store), why_no_store,
+      {[&](const ThresholdCrossing& c) { return controller.QuarantineForThreshold(c); },
+       [&](const std::string& addr) { return controller.Quarantined(addr); }});
+  controller.set_containment(&containment);
   if (!controller.Init(&error)) return fail_unlinking(error);
   // The sampler is known to the controller before the first request can
   // ask for stats (it starts sampling once the socket serves).
@@ -107,13 +149,19 @@ int main(int argc, char** argv) {
   }
 
   sampler.Start();
+  EventIngest::Options ingest_options;
+  ingest_options.retention_days = cfg.retention_days;
+  ingest_options.cursor_path = cfg.state_dir + "/events.cursor";
+  EventIngest ingest(cfg.dataplane_socket, &containment, ingest_options);
+  if (containment.store()) ingest.Start();
 
   MetricsServer metrics;
   if (cfg.prometheus_port != 0 &&
       !metrics.Start(cfg.prometheus_host, cfg.prometheus_port,
                      [&] {
                        StatsSample s = sampler.Last();
-                       return RenderMetrics(s.stats, s.packets_per_s, controller.Counters());
+                       return RenderMetrics(s.stats, s.packets_per_s, controller.Counters()) +
+                              RenderEventMetrics(EventCountersOf(containment, ingest));
                      },
                      metrics_options, &error)) {
     sampler.Stop();
@@ -148,6 +196,7 @@ int main(int argc, char** argv) {
   sd::Stopping(sig == SIGINT ? "SIGINT, stopping" : "SIGTERM, stopping");
   heartbeat.Stop();
   metrics.Stop();
+  ingest.Stop();
   sampler.Stop();
   server.Stop();
   unlink(cfg.socket.c_str());

@@ -122,4 +122,36 @@ std::string RenderMetrics(const nlohmann::json& stats, double packets_per_s,
   return w.Take();
 }
 
+std::string RenderEventMetrics(const EventCounters& c) {
+  Writer w;
+  auto counter = [&](const char* name, const char* help, uint64_t v) {
+    w.Family(name, "counter", help);
+    w.Sample(name, "", static_cast<double>(v));
+  };
+  counter("spamwall_events_ingested_total", "SMTP events read from the dataplane and stored", c.ingested);
+  counter("spamwall_events_missed_total",
+          "SMTP events the dataplane dropped before controld read them (its queue was full)", c.missed);
+  counter("spamwall_events_bad_lines_total", "lines from the dataplane that were not an event", c.bad_lines);
+  counter("spamwall_event_store_errors_total", "writes the event store refused (disk full, database away)",
+          c.store_errors + c.store_failures);
+  w.Family("spamwall_complaints_total", "counter", "Message-IDs of abuse complaints, by whether they resolved to a subscriber");
+  w.Sample("spamwall_complaints_total", L("resolved", "true"),
+           static_cast<double>(c.complaints - c.complaints_unresolved));
+  w.Sample("spamwall_complaints_total", L("resolved", "false"), static_cast<double>(c.complaints_unresolved));
+  counter("spamwall_signature_hits_total", "signature hits in sampled messages", c.signature_hits);
+  w.Family("spamwall_threshold_crossings_total", "counter",
+           "subscribers that reached a policy threshold, by threshold and action");
+  for (const auto& [name, by_action] : c.crossings)
+    for (const auto& [action, n] : by_action)
+      w.Sample("spamwall_threshold_crossings_total", L("threshold", name) + "," + L("action", action),
+               static_cast<double>(n));
+  counter("spamwall_threshold_quarantines_failed_total", "threshold quarantines that could not be pushed",
+          c.quarantines_failed);
+  w.Family("spamwall_threshold_subscribers", "gauge", "subscribers whose windows controld keeps");
+  w.Sample("spamwall_threshold_subscribers", "", static_cast<double>(c.tracked_subscribers));
+  counter("spamwall_threshold_evicted_total", "subscribers' windows dropped to stay within the table's size",
+          c.tracked_evicted);
+  return w.Take();
+}
+
 }  // namespace spamwall::controld

@@ -315,6 +315,8 @@ bool MergeOverlay(const Policy& base, const Overlay& o, const std::string& overl
   m.smtp_flow_rate = base.smtp_flow_rate;
   copy_list(base.sampling_watch, &m.sampling_watch);
   m.signatures = base.signatures;
+  m.thresholds = base.thresholds;
+  m.signature_files = base.signature_files;  // what the signature database is compiled from
   m.files = base.files;
   SourceLoc loc{static_cast<uint32_t>(out->files.size()), 0, 0};
   out->files.push_back(overlay_name);

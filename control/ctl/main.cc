@@ -213,6 +213,56 @@ int main(int argc, char** argv) {
     args = a.ToJson();
   });
 
+  // Containment: the event store and the thresholds.
+  std::string message_id, subscriber, event_type, since, by = "attempts";
+  auto* whois = app.add_subcommand("whois", "which subscriber sent the message with this Message-ID");
+  whois->add_option("MESSAGE-ID", message_id, "with or without <>")->required();
+  whois->callback([&] {
+    cmd = spamwall::api::ctl::kWhois;
+    args = spamwall::api::ctl::WhoisArgs{message_id}.ToJson();
+  });
+  auto* complaint = app.add_subcommand(
+      "complaint", "look up every Message-ID of an abuse complaint and count it against its subscriber");
+  complaint->add_option("FILE", file,
+                        "an ARF report (RFC 5965), a forwarded message with the original's headers, or "
+                        "Message-IDs, read by spamwallctl")
+      ->required();
+  complaint->callback([&] {
+    cmd = spamwall::api::ctl::kComplaint;
+    send = Send::kList;
+  });
+  auto* events = app.add_subcommand("events", "the newest SMTP events, complaints and alerts");
+  events->add_option("--subscriber", subscriber, "only this subscriber's (an address)");
+  events->add_option("--type", event_type, "only this type")
+      ->check(CLI::IsMember({"smtp_session", "smtp_message", "complaint", "threshold_alert"}));
+  events->add_option("--since", since, "only from this time on: unix seconds, or YYYY-MM-DD[THH:MM[:SS]] (UTC)");
+  events->add_option("-n", n, "how many (default 20)")->check(CLI::Range(1, 10000));
+  events->callback([&] {
+    cmd = spamwall::api::ctl::kEventsQuery;
+    spamwall::api::ctl::EventsQueryArgs a;
+    a.subscriber = subscriber;
+    a.type = event_type;
+    a.n = n;
+    if (!since.empty()) {
+      std::string why;
+      if (!spamwall::ctl::ParseSince(since, &a.since, &why)) throw CLI::ValidationError("--since", why);
+    }
+    args = a.ToJson();
+  });
+  auto* top = app.add_subcommand("top", "the subscribers that try the most");
+  top->require_subcommand(1);
+  auto* zombies = top->add_subcommand("zombies", "by blocked port-25 attempts, destinations, signature hits or complaints");
+  zombies->add_option("--by", by, "attempts | destinations | hits | complaints (default attempts)")
+      ->check(CLI::IsMember({"attempts", "destinations", "hits", "complaints"}));
+  zombies->add_option("-n", n, "how many (default 20)")->check(CLI::Range(1, 1000));
+  zombies->callback([&] {
+    cmd = spamwall::api::ctl::kZombiesTop;
+    spamwall::api::ctl::ZombiesTopArgs a;
+    a.by = by;
+    a.n = n;
+    args = a.ToJson();
+  });
+
   const bool json_wanted = WantsJson(argc, argv);
   try {
     app.parse(argc, argv);

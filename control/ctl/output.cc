@@ -1,6 +1,8 @@
 #include "control/ctl/output.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <ctime>
 
 #include "control/ctl/table.h"
 #include "ipc/api/controld_api.h"
@@ -240,6 +242,109 @@ std::string OverlayChange(const std::string& cmd, const api::ctl::OverlayChangeR
   return out + Lines("warnings", r.warnings);
 }
 
+// Unix seconds as "2026-12-03 07:24:55" (UTC); "-" for none.
+std::string Utc(double t) {
+  if (!(t > 0) || t > 1e11) return "-";
+  const time_t secs = static_cast<time_t>(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char b[32];
+  strftime(b, sizeof b, "%Y-%m-%d %H:%M:%S", &tm);
+  return b;
+}
+std::string UtcAt(const json& j, const char* k) {
+  const json& v = At(j, k);
+  return v.is_number() ? Utc(v.get<double>()) : "-";
+}
+// {"ip", "port"} as ip:port ([ip]:port for IPv6).
+std::string Endpoint(const json& e) {
+  const std::string ip = Get(e, "ip");
+  if (ip == "-") return "-";
+  return (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" + Get(e, "port");
+}
+std::string Joined(const json& a) {
+  if (!a.is_array() || a.empty()) return "-";
+  std::string out;
+  for (const auto& v : a) out += (out.empty() ? "" : ",") + (v.is_object() ? Get(v, "id") : S(v));
+  return out;
+}
+
+// Events are docs/events.md's documents: one line each, the fields that
+// say what happened.
+std::string EventSummary(const json& e) {
+  const std::string type = Get(e, "type");
+  if (type == "smtp_message")
+    return "message_id=" + Get(e, "message_id") + " mail_from=" + Get(e, "mail_from") + " rcpt_to=" +
+           Joined(Arr(e, "rcpt_to")) + " final_reply=" + Get(e, "final_reply") + " size=" + Get(e, "size") +
+           (Arr(e, "hits").empty() ? "" : " hits=" + Joined(Arr(e, "hits")));
+  if (type == "smtp_session")
+    return "helo=" + Get(e, "ehlo_name") + " messages=" + Get(e, "messages") + " starttls=" + Get(e, "starttls") +
+           " auth=" + Get(e, "auth_mechanism") + " close=" + Get(e, "close_reason");
+  if (type == "complaint")
+    return "message_id=" + Get(e, "message_id") + " resolved=" + Get(e, "resolved") + " kind=" + Get(e, "kind") +
+           " feedback_type=" + Get(e, "feedback_type");
+  if (type == "threshold_alert")
+    return "threshold=" + Get(e, "threshold") + " " + Get(e, "metric") + "=" + Get(e, "value") + ">=" +
+           Get(e, "limit") + "/" + Get(e, "window") + " action=" + Get(e, "action") + " result=" + Get(e, "result");
+  return "-";
+}
+
+std::string Whois(const api::ctl::WhoisResult& r) {
+  const size_t n = r.messages.is_array() ? r.messages.size() : 0;
+  std::string out = "Message-ID " + T(r.message_id) + ": " +
+                    (n == 0 ? std::string("not found in the event store (not sampled, or past the retention)")
+                            : std::to_string(n) + (n == 1 ? " message" : " messages")) +
+                    ", " + T(r.complaints) + " complaint" + (r.complaints == 1 ? "" : "s") + "\n";
+  if (n == 0) return out;
+  Table t({"subscriber", "sent (UTC)", "client", "server", "mail_from", "rcpt_to", "final_reply", "size", "session"});
+  for (const auto& m : r.messages)
+    t.Add({Get(m, "subscriber"), UtcAt(m, "ts"), Endpoint(At(m, "client")), Endpoint(At(m, "server")),
+           Get(m, "mail_from"), Joined(Arr(m, "rcpt_to")), Get(m, "final_reply"), Get(m, "size"), Get(m, "uid")});
+  return out + t.Render();
+}
+
+std::string EventsList(const api::ctl::EventsQueryResult& r) {
+  Table t({"time (UTC)", "type", "subscriber", "client", "server", "what"});
+  if (r.events.is_array())
+    for (const auto& e : r.events) {
+      const json& ts = At(e, "ts").is_number() ? At(e, "ts") : At(e, "ts_start");
+      const std::string sub = Get(e, "subscriber");
+      t.Add({ts.is_number() ? Utc(ts.get<double>()) : "-", Get(e, "type"), sub.empty() ? "-" : sub,
+             Endpoint(At(e, "client")), Endpoint(At(e, "server")), EventSummary(e)});
+    }
+  return "events from " + T(r.store) + ", newest first:\n" + (t.empty() ? "  (none)\n" : t.Render());
+}
+
+std::string ComplaintText(const api::ctl::ComplaintResult& r) {
+  size_t resolved = 0;
+  for (const auto& id : r.ids) resolved += id.resolved;
+  std::string out = "complaint (" + T(r.kind) + (r.feedback_type.empty() ? "" : ", feedback type " + T(r.feedback_type)) +
+                    "): " + std::to_string(r.ids.size()) + " Message-ID" + (r.ids.size() == 1 ? "" : "s") + ", " +
+                    std::to_string(resolved) + " resolved to a subscriber\n";
+  Table t({"message_id", "subscriber", "sent (UTC)", "server", "mail_from"});
+  for (const auto& id : r.ids)
+    t.Add({T(id.message_id), id.resolved ? T(id.subscriber) : "(unresolved: not in the event store)", Utc(id.ts),
+           T(id.server), T(id.mail_from)});
+  out += t.Render();
+  if (!r.actions.empty()) {
+    Table a({"threshold", "subscriber", "action", "value", "limit", "result"});
+    for (const auto& x : r.actions)
+      a.Add({T(x.threshold), T(x.subscriber), T(x.action), T(x.value), T(x.limit), T(x.result)});
+    out += "thresholds reached:\n" + a.Render();
+  }
+  return out + Lines("warnings", r.warnings);
+}
+
+std::string Zombies(const api::ctl::ZombiesTopResult& r) {
+  Table t({"subscriber", "attempts", "destinations", "hits_today", "complaints_today", "last_seen (UTC)", "quarantined"});
+  for (const auto& z : r.subscribers)
+    t.Add({T(z.subscriber), T(z.attempts), T(z.destinations), T(z.hits_today), T(z.complaints_today),
+           Utc(z.last_seen), z.quarantined ? "yes" : "no"});
+  std::string out = "top subscribers by " + T(r.by) + ":\n" + (t.empty() ? "  (none)\n" : t.Render());
+  if (!r.dataplane_error.empty()) out += "dataplane: " + T(r.dataplane_error) + " (its counts are missing)\n";
+  return out;
+}
+
 // The reply read as its typed result, then formatted; a reply that does
 // not read says which field is wrong.
 template <class R, class F>
@@ -267,8 +372,46 @@ bool FormatResult(const std::string& cmd, const json& r, std::string* out) {
   if (cmd == n::kQuarantineList) return As<n::QuarantineListResult>(cmd, r, Quarantine, out);
   if (cmd == n::kExemptList) return As<n::ExemptListResult>(cmd, r, Exemptions, out);
   if (cmd == n::kAuditTail) return As<n::AuditTailResult>(cmd, r, Audit, out);
+  if (cmd == n::kWhois) return As<n::WhoisResult>(cmd, r, Whois, out);
+  if (cmd == n::kEventsQuery) return As<n::EventsQueryResult>(cmd, r, EventsList, out);
+  if (cmd == n::kComplaint) return As<n::ComplaintResult>(cmd, r, ComplaintText, out);
+  if (cmd == n::kZombiesTop) return As<n::ZombiesTopResult>(cmd, r, Zombies, out);
   return As<n::OverlayChangeResult>(
       cmd, r, [&](const n::OverlayChangeResult& x) { return OverlayChange(cmd, x); }, out);
+}
+
+bool ParseSince(const std::string& text, double* out, std::string* error) {
+  if (!text.empty() && text.size() <= 12 && text.find_first_not_of("0123456789.") == std::string::npos &&
+      text.find('-') == std::string::npos && std::count(text.begin(), text.end(), '.') <= 1 && text[0] != '.') {
+    *out = std::stod(text);
+    return true;
+  }
+  std::tm tm{};
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+  char sep = 0;
+  int used = 0;
+  const char* c = text.c_str();
+  bool ok = false;
+  if (sscanf(c, "%4d-%2d-%2d%n", &y, &mo, &d, &used) == 3 && used == static_cast<int>(text.size())) ok = true;
+  else if (sscanf(c, "%4d-%2d-%2d%c%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi, &used) == 6 &&
+           used == static_cast<int>(text.size()) && (sep == 'T' || sep == ' '))
+    ok = true;
+  else if (sscanf(c, "%4d-%2d-%2d%c%2d:%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi, &sec, &used) == 7 &&
+           used == static_cast<int>(text.size()) && (sep == 'T' || sep == ' '))
+    ok = true;
+  if (!ok || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) {
+    *error = "'" + api::ctl::Printable(text, 64) +
+             "' is neither unix seconds nor a UTC time YYYY-MM-DD[THH:MM[:SS]]";
+    return false;
+  }
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = sec;
+  *out = static_cast<double>(timegm(&tm));
+  return true;
 }
 
 }  // namespace spamwall::ctl

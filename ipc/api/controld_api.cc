@@ -1,6 +1,8 @@
 #include "ipc/api/controld_api.h"
 
+#include <algorithm>
 #include <initializer_list>
+#include <iterator>
 
 namespace spamwall::api::ctl {
 
@@ -181,5 +183,81 @@ bool PolicyRollbackArgs::FromJson(const json& j, PolicyRollbackArgs* out, std::s
 }
 
 bool NoArgs(const json& j, std::string* error) { return KnownKeys(j, {}, error); }
+
+json WhoisArgs::ToJson() const { return {{"message_id", message_id}}; }
+
+bool WhoisArgs::FromJson(const json& j, WhoisArgs* out, std::string* error) {
+  if (!KnownKeys(j, {"message_id"}, error) || !Text(j, "message_id", kMaxBytes, true, &out->message_id, error))
+    return false;
+  if (out->message_id.find_first_not_of(" \t<>") == std::string::npos) {
+    *error = "argument 'message_id' is empty";
+    return false;
+  }
+  return true;
+}
+
+json EventsQueryArgs::ToJson() const {
+  json j = {{"n", n}};
+  if (!subscriber.empty()) j["subscriber"] = subscriber;
+  if (!type.empty()) j["type"] = type;
+  if (since > 0) j["since"] = since;
+  return j;
+}
+
+bool EventsQueryArgs::FromJson(const json& j, EventsQueryArgs* out, std::string* error) {
+  if (!KnownKeys(j, {"subscriber", "type", "since", "n"}, error) ||
+      !Text(j, "subscriber", kMaxAddrBytes, false, &out->subscriber, error) ||
+      !Text(j, "type", 32, false, &out->type, error))
+    return false;
+  static const char* const kTypes[] = {"smtp_session", "smtp_message", "complaint", "threshold_alert"};
+  if (!out->type.empty() &&
+      std::none_of(std::begin(kTypes), std::end(kTypes), [&](const char* t) { return out->type == t; })) {
+    *error = "argument 'type' must be smtp_session, smtp_message, complaint or threshold_alert, not '" +
+             Printable(out->type, 32) + "'";
+    return false;
+  }
+  if (auto it = j.find("since"); it != j.end()) {
+    if (!it->is_number() || it->get<double>() < 0) {
+      *error = "argument 'since' must be a time in unix seconds (a number 0 or above)";
+      return false;
+    }
+    out->since = it->get<double>();
+  }
+  if (auto it = j.find("n"); it != j.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > 10000) {
+      *error = "argument 'n' must be an integer 1..10000";
+      return false;
+    }
+    out->n = it->get<int64_t>();
+  }
+  return true;
+}
+
+bool ComplaintArgs::FromJson(const json& j, ComplaintArgs*, std::string* error) {
+  if (!KnownKeys(j, {"bundle"}, error)) return false;
+  if (!j.contains("bundle")) {
+    *error = "complaint needs the complaint file as a bundle (spamwallctl complaint FILE)";
+    return false;
+  }
+  return true;
+}
+
+json ZombiesTopArgs::ToJson() const { return {{"by", by}, {"n", n}}; }
+
+bool ZombiesTopArgs::FromJson(const json& j, ZombiesTopArgs* out, std::string* error) {
+  if (!KnownKeys(j, {"by", "n"}, error) || !Text(j, "by", 32, false, &out->by, error)) return false;
+  if (out->by != "attempts" && out->by != "destinations" && out->by != "hits" && out->by != "complaints") {
+    *error = "argument 'by' must be attempts, destinations, hits or complaints, not '" + Printable(out->by, 32) + "'";
+    return false;
+  }
+  if (auto it = j.find("n"); it != j.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > 1000) {
+      *error = "argument 'n' must be an integer 1..1000";
+      return false;
+    }
+    out->n = it->get<int64_t>();
+  }
+  return true;
+}
 
 }  // namespace spamwall::api::ctl

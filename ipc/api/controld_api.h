@@ -33,6 +33,10 @@ inline constexpr char kExemptList[] = "exempt.list";
 inline constexpr char kModeSet[] = "mode.set";
 inline constexpr char kModeClear[] = "mode.clear";
 inline constexpr char kAuditTail[] = "audit.tail";
+inline constexpr char kWhois[] = "whois";
+inline constexpr char kComplaint[] = "complaint";
+inline constexpr char kEventsQuery[] = "events.query";
+inline constexpr char kZombiesTop[] = "zombies.top";
 
 inline constexpr size_t kMaxTextBytes = 256;     // owner, reason
 inline constexpr size_t kMaxAddrBytes = 64;      // an address or prefix
@@ -90,6 +94,38 @@ struct AuditTailArgs {
   int64_t max_bytes = int64_t{16} << 20;
   nlohmann::json ToJson() const;
   static bool FromJson(const nlohmann::json& j, AuditTailArgs* out, std::string* error);
+};
+
+// whois: the messages that carried this Message-ID (with or without <>).
+struct WhoisArgs {
+  static constexpr size_t kMaxBytes = 998;  // a header line (RFC 5322)
+  std::string message_id;
+  nlohmann::json ToJson() const;
+  static bool FromJson(const nlohmann::json& j, WhoisArgs* out, std::string* error);
+};
+
+// events.query: the newest `n` events, optionally of one subscriber (an
+// address), one type, and since a time (unix seconds).
+struct EventsQueryArgs {
+  std::string subscriber, type;  // type: smtp_session, smtp_message, complaint, threshold_alert
+  double since = 0;
+  int64_t n = 20;  // 1..10000
+  nlohmann::json ToJson() const;
+  static bool FromJson(const nlohmann::json& j, EventsQueryArgs* out, std::string* error);
+};
+
+// complaint: the complaint's bytes ride in a bundle (file_bundle.h), read
+// by spamwallctl with its caller's rights; nothing else.
+struct ComplaintArgs {
+  static bool FromJson(const nlohmann::json& j, ComplaintArgs* out, std::string* error);
+};
+
+// zombies.top: the n subscribers highest by `by`.
+struct ZombiesTopArgs {
+  std::string by = "attempts";  // attempts | destinations (the dataplane's) | hits | complaints (today's)
+  int64_t n = 20;               // 1..1000
+  nlohmann::json ToJson() const;
+  static bool FromJson(const nlohmann::json& j, ZombiesTopArgs* out, std::string* error);
 };
 
 // The first key of the object j that is not in `known` (nullptr: none);

@@ -370,4 +370,78 @@ bool AuditTailResult::FromJson(const json& j, AuditTailResult* out, std::string*
   });
 }
 
+json WhoisResult::ToJson() const {
+  return {{"message_id", message_id}, {"messages", messages}, {"complaints", complaints}};
+}
+bool WhoisResult::FromJson(const json& j, WhoisResult* out, std::string* error) {
+  return ReadAll(j, out, error, [](Fields& f, WhoisResult* o) {
+    f("message_id", &o->message_id).need("messages", &o->messages)("complaints", &o->complaints);
+  });
+}
+
+json EventsQueryResult::ToJson() const { return {{"store", store}, {"events", events}}; }
+bool EventsQueryResult::FromJson(const json& j, EventsQueryResult* out, std::string* error) {
+  return ReadAll(j, out, error,
+                 [](Fields& f, EventsQueryResult* o) { f("store", &o->store).need("events", &o->events); });
+}
+
+json ComplaintId::ToJson() const {
+  return {{"message_id", message_id}, {"resolved", resolved}, {"subscriber", subscriber},
+          {"server", server},         {"mail_from", mail_from}, {"ts", ts}};
+}
+bool ComplaintId::FromJson(const json& j, ComplaintId* out, std::string* error) {
+  return ReadAll(j, out, error, [](Fields& f, ComplaintId* o) {
+    f.need("message_id", &o->message_id).need("resolved", &o->resolved)("subscriber", &o->subscriber)(
+        "server", &o->server)("mail_from", &o->mail_from)("ts", &o->ts);
+  });
+}
+
+json ComplaintAction::ToJson() const {
+  return {{"threshold", threshold}, {"subscriber", subscriber}, {"action", action},
+          {"value", value},         {"limit", limit},           {"result", result}};
+}
+bool ComplaintAction::FromJson(const json& j, ComplaintAction* out, std::string* error) {
+  return ReadAll(j, out, error, [](Fields& f, ComplaintAction* o) {
+    f.need("threshold", &o->threshold).need("subscriber", &o->subscriber).need("action", &o->action)(
+        "value", &o->value)("limit", &o->limit)("result", &o->result);
+  });
+}
+
+json ComplaintResult::ToJson() const {
+  return {{"kind", kind}, {"feedback_type", feedback_type}, {"ids", Array(ids)},
+          {"actions", Array(actions)}, {"warnings", warnings}};
+}
+bool ComplaintResult::FromJson(const json& j, ComplaintResult* out, std::string* error) {
+  return ReadAll(j, out, error, [](Fields& f, ComplaintResult* o) {
+    f("kind", &o->kind)("feedback_type", &o->feedback_type).need("ids", &o->ids)("actions", &o->actions)(
+        "warnings", &o->warnings);
+  });
+}
+
+json ZombieEntry::ToJson() const {
+  return {{"subscriber", subscriber},
+          {"attempts", attempts},
+          {"destinations", destinations},
+          {"hits_today", hits_today},
+          {"complaints_today", complaints_today},
+          {"last_seen", last_seen},
+          {"quarantined", quarantined}};
+}
+bool ZombieEntry::FromJson(const json& j, ZombieEntry* out, std::string* error) {
+  return ReadAll(j, out, error, [](Fields& f, ZombieEntry* o) {
+    f.need("subscriber", &o->subscriber)("attempts", &o->attempts)("destinations", &o->destinations)(
+        "hits_today", &o->hits_today)("complaints_today", &o->complaints_today)("last_seen", &o->last_seen)(
+        "quarantined", &o->quarantined);
+  });
+}
+
+json ZombiesTopResult::ToJson() const {
+  return {{"by", by}, {"subscribers", Array(subscribers)}, {"dataplane_error", dataplane_error}};
+}
+bool ZombiesTopResult::FromJson(const json& j, ZombiesTopResult* out, std::string* error) {
+  return ReadAll(j, out, error, [](Fields& f, ZombiesTopResult* o) {
+    f("by", &o->by).need("subscribers", &o->subscribers)("dataplane_error", &o->dataplane_error);
+  });
+}
+
 }  // namespace spamwall::api::ctl

@@ -221,6 +221,61 @@ struct AuditTailResult {
   SPAMWALL_RESULT_JSON(AuditTailResult);
 };
 
+// whois: the messages with that Message-ID, newest first, as the event
+// store holds them (docs/events.md owns their fields).
+struct WhoisResult {
+  std::string message_id;  // as asked
+  nlohmann::json messages = nlohmann::json::array();
+  uint64_t complaints = 0;  // complaints stored against this Message-ID
+  SPAMWALL_RESULT_JSON(WhoisResult);
+};
+
+// events.query: the events, newest first (docs/events.md).
+struct EventsQueryResult {
+  std::string store;  // where they come from ("sqlite:/var/lib/spamwall/events.sqlite")
+  nlohmann::json events = nlohmann::json::array();
+  SPAMWALL_RESULT_JSON(EventsQueryResult);
+};
+
+// complaint: each Message-ID found and what it resolved to.
+struct ComplaintId {
+  std::string message_id;
+  bool resolved = false;
+  std::string subscriber, server, mail_from;
+  double ts = 0;  // when that message was sent
+  SPAMWALL_RESULT_JSON(ComplaintId);
+};
+struct ComplaintAction {
+  std::string threshold, subscriber, action;
+  uint64_t value = 0, limit = 0;
+  std::string result;  // "ok", or why it could not be done
+  SPAMWALL_RESULT_JSON(ComplaintAction);
+};
+struct ComplaintResult {
+  std::string kind;           // arf | forwarded | message_id
+  std::string feedback_type;  // ARF's
+  std::vector<ComplaintId> ids;
+  std::vector<ComplaintAction> actions;  // thresholds this complaint made reach their limit
+  std::vector<std::string> warnings;
+  SPAMWALL_RESULT_JSON(ComplaintResult);
+};
+
+// zombies.top.
+struct ZombieEntry {
+  std::string subscriber;
+  uint64_t attempts = 0, destinations = 0;  // the dataplane's zombie table
+  uint64_t hits_today = 0, complaints_today = 0;  // controld's (UTC day)
+  double last_seen = 0;
+  bool quarantined = false;  // in the runtime quarantine
+  SPAMWALL_RESULT_JSON(ZombieEntry);
+};
+struct ZombiesTopResult {
+  std::string by;
+  std::vector<ZombieEntry> subscribers;
+  std::string dataplane_error;  // "" when the dataplane answered
+  SPAMWALL_RESULT_JSON(ZombiesTopResult);
+};
+
 #undef SPAMWALL_RESULT_JSON
 
 }  // namespace spamwall::api::ctl

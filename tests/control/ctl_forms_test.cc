@@ -39,6 +39,7 @@ struct Case {
   std::string bad_err;                      // its whole stderr
   const char* bad_json_code;                // with -j: error.code on stdout
   std::vector<std::string> setup = {};      // run before each form (unchecked): what it needs
+  bool audited = false;                     // audited without a new generation (complaint)
 };
 
 // Placeholders in a Case: {dir} the stack's directory; {gen} {prev} the live
@@ -170,6 +171,35 @@ const std::vector<Case>& Cases() {
         {"/records/0/result", "\"refused: no mode override is set: the policy file's mode (enforce) is in force\""},
         {"/records/0/generation", "{gen}"}, {"/records/0/args", "{}"}},
        {"audit", "0"}, 2, "spamwallctl: N: Value 0 not in range 1 to 100000 (spamwallctl audit --help)\n", "usage"},
+
+      // Containment: this stack's dataplane samples nothing (net_null), so the
+      // store holds only what these rows put there.
+      {{"whois", "<nobody.1@nowhere.example>"}, {"whois", "nobody.1@nowhere.example"}, "whois", false,
+       {"Message-ID <nobody.1@nowhere.example>: not found in the event store (not sampled, or past the retention), 0 complaints\n"},
+       {{"/messages", "[]"}, {"/complaints", "0"}, {"/message_id", "\"nobody.1@nowhere.example\""}},
+       {"whois"}, 2, "spamwallctl: MESSAGE-ID is required (spamwallctl whois --help)\n", "usage"},
+
+      {{"complaint", "{repo}/tests/fixtures/complaints/bare-one.txt"},
+       {"complaint", "{repo}/tests/fixtures/complaints/bare-three.txt"}, "complaint", false,
+       {"complaint (message_id): 1 Message-ID, 0 resolved to a subscriber\n",
+        "\n<20240312101500.4F2A1C0@mx.spamwall-customer.example> (unresolved: not in the event store) - - -\n"},
+       {{"/kind", "\"message_id\""}, {"/ids/0/resolved", "false"}, {"/ids/2/resolved", "false"}, {"/actions", "[]"}},
+       {"complaint", "{repo}/tests/fixtures/complaints/empty.txt"}, 1, "spamwallctl: {repo}/tests/fixtures/complaints/empty.txt: complaint: no Message-ID found (neither an ARF "
+       "report, a forwarded message with the original's headers, nor a bare <id@host>); the input is empty\n", "refused", {}, true},
+
+      {{"events", "-n", "2"}, {"events", "--type", "complaint", "--since", "2026-01-01"}, "events.query", false,
+       {"events from sqlite:{dir}/state/events.sqlite, newest first:\n", " complaint - - - message_id="},
+       {{"/store", "\"sqlite:{dir}/state/events.sqlite\""}, {"/events/0/type", "\"complaint\""},
+        {"/events/0/resolved", "false"}},
+       {"events", "--since", "yesterday"}, 2, "spamwallctl: --since: 'yesterday' is neither unix seconds nor a UTC time YYYY-MM-DD[THH:MM[:SS]] "
+       "(spamwallctl events --help)\n", "usage"},
+
+      {{"top", "zombies", "--by", "complaints"}, {"top", "zombies", "--by", "hits", "-n", "5"}, "zombies.top", false,
+       {"top subscribers by complaints:\n(none)\n"},
+       {{"/subscribers", "[]"}, {"/by", "\"hits\""}},
+       {"top", "zombies", "--by", "bogus"}, 2,
+       "spamwallctl: --by: bogus not in {attempts,destinations,hits,complaints} (spamwallctl top zombies --help)\n",
+       "usage"},
   };
   return cases;
 }
@@ -209,6 +239,7 @@ class CtlFormsTest : public ::testing::Test {
     ASSERT_EQ(s.prev, boot);
     vars_["{dir}"] = stack_.path("");
     vars_["{dir}"].pop_back();  // no trailing '/'
+    vars_["{repo}"] = Repo();
   }
 
   State Now() {
@@ -241,7 +272,7 @@ class CtlFormsTest : public ::testing::Test {
   // What a run must have done to controld: a mutating command exactly one
   // new generation and one audit record, "ok" or refused; any other nothing.
   void CheckEffect(const Case& c, const State& before, const State& after, bool accepted, bool reached) {
-    const bool audited = c.mutating && reached;
+    const bool audited = (c.mutating || c.audited) && reached;
     EXPECT_EQ(after.gen, before.gen + (c.mutating && accepted ? 1 : 0));
     ASSERT_EQ(after.audit.size(), before.audit.size() + (audited ? 1 : 0));
     if (!audited) return;
@@ -267,7 +298,7 @@ class CtlFormsTest : public ::testing::Test {
 };
 
 TEST_F(CtlFormsTest, EveryCommandInBothFormsValidAndNot) {
-  size_t mutating_ok = 0, mutating_refused = 0, setups = 0;
+  size_t mutating_ok = 0, mutating_refused = 0, setups = 0, audited_ok = 0;
   const size_t audit_at_start = Now().audit.size();
   for (const Case& c : Cases()) {
     SCOPED_TRACE(c.cmd);
@@ -286,6 +317,7 @@ TEST_F(CtlFormsTest, EveryCommandInBothFormsValidAndNot) {
       EXPECT_EQ(r.err, "");
       CheckEffect(c, before, after, true, true);
       mutating_ok += c.mutating;
+      audited_ok += c.audited;
       if (as_json) {
         json j = json::parse(r.out, nullptr, false);
         ASSERT_TRUE(j.is_object()) << r.out;
@@ -316,7 +348,7 @@ TEST_F(CtlFormsTest, EveryCommandInBothFormsValidAndNot) {
       const std::string err = Replace(c.bad_err, vars_);
       EXPECT_EQ(r.err, err);
       CheckEffect(c, before, after, false, c.bad_code == 1);
-      mutating_refused += c.mutating && c.bad_code == 1;
+      mutating_refused += (c.mutating || c.audited) && c.bad_code == 1;
       if (!as_json) {
         EXPECT_EQ(r.out, "");
         continue;
@@ -334,9 +366,10 @@ TEST_F(CtlFormsTest, EveryCommandInBothFormsValidAndNot) {
     }
   }
   // Every mutating run left its record: 2 per row, plus the refused ones.
-  EXPECT_EQ(Now().audit.size() - audit_at_start, mutating_ok + mutating_refused + setups);
+  EXPECT_EQ(Now().audit.size() - audit_at_start, mutating_ok + audited_ok + mutating_refused + setups);
   EXPECT_EQ(mutating_ok, 20u);
-  EXPECT_EQ(mutating_refused, 12u);
+  EXPECT_EQ(audited_ok, 2u);
+  EXPECT_EQ(mutating_refused, 14u);  // 12 mutating, and the complaint refused in both forms
 }
 
 // The options also after the command (fallthrough), in both forms.
@@ -377,7 +410,7 @@ TEST(CtlFormsCoverage, EveryCommandOfTheHelpIsInTheTable) {
     if (children.empty()) commands.insert(top);
     for (const auto& child : children) commands.insert(top + " " + child);
   }
-  EXPECT_EQ(commands.size(), 13u);
+  EXPECT_EQ(commands.size(), 17u);
   std::set<std::string> tested;
   for (const Case& c : Cases()) {
     std::string two = c.human[0] + (c.human.size() > 1 ? " " + c.human[1] : "");

@@ -104,19 +104,19 @@ void Stack::WriteConfig(const std::string& policy, const std::string& state) {
                              "'\ndataplane_socket: " + dp() +
                              "\nstate_dir: " + (state.empty() ? dir_ / "state" : state) +
                              "\naudit_log: " + audit() +
-                             "\nprometheus: 127.0.0.1:" + std::to_string(metrics_port_) + "\n");
+                             "\nprometheus: 127.0.0.1:" + std::to_string(metrics_port_) + "\n" + extra_config_);
 }
 
 bool Stack::StartDataplane() {
   static int n = 0;
   std::vector<std::string> argv = {BuildDir() + "/spamwall-dataplane", "--profile",
-                                   Repo() + "/hw-profiles/null.yaml"};
+                                   Repo() + "/hw-profiles/" + profile_};
   if (boot_.empty()) argv.insert(argv.end(), {"--policy", Repo() + "/examples/policy.yaml"});
   argv.insert(argv.end(), boot_.begin(), boot_.end());
   argv.insert(argv.end(), {"--control-socket", dp(), "--", "--no-huge", "-m", "256", "--no-pci",
                            "--no-shconf", "--no-telemetry",
-                           "--file-prefix=ctld-e2e-" + std::to_string(getpid()) + "-" + std::to_string(n++),
-                           "-l", "0-1"});
+                           "--file-prefix=ctld-e2e-" + std::to_string(getpid()) + "-" + std::to_string(n++)});
+  argv.insert(argv.end(), eal_.begin(), eal_.end());
   dataplane_ = std::make_unique<Process>(argv, dir_ / "dataplane.log");
   return WaitForPath(dp(), 20);
 }

@@ -86,6 +86,15 @@ class Stack {
   }
   // What the dataplane boots from (default: --policy examples/policy.yaml).
   void SetDataplaneBoot(std::vector<std::string> args) { boot_ = std::move(args); }
+  // The dataplane's ports and lcores (default: hw-profiles/null.yaml, two
+  // net_null ports from the profile, `-l 0-1`): a profile file name and the
+  // EAL arguments that replace `-l 0-1`.
+  void SetDataplanePorts(std::string profile, std::vector<std::string> eal) {
+    profile_ = std::move(profile);
+    eal_ = std::move(eal);
+  }
+  // Lines appended to controld.yaml by the next WriteConfig.
+  void SetExtraConfig(std::string yaml) { extra_config_ = std::move(yaml); }
   // A command controld runs under (default none), which must exec it (the
   // Stack stops that pid): `env LD_PRELOAD=libfaketime.so.1 FAKETIME=@T`.
   void SetControldPrefix(std::vector<std::string> prefix) { controld_prefix_ = std::move(prefix); }
@@ -113,6 +122,9 @@ class Stack {
   golden::TempDir dir_;
   int metrics_port_ = 0;
   std::vector<std::string> boot_, controld_prefix_;
+  std::string profile_ = "null.yaml";
+  std::vector<std::string> eal_ = {"-l", "0-1"};
+  std::string extra_config_;
   std::string socket_group_, socket_mode_ = "0666", audit_;
   std::unique_ptr<Process> dataplane_, controld_;
 };
