@@ -63,6 +63,7 @@ int RunOffline(const Options& o, const char* program, BootPolicy boot) {
   profile.driver = "net_pcap";
   profile.is_virtual = true;
   profile.mempool_mbufs = 4095;
+  profile.rx_offloads = {"timestamp"};  // the capture's times, for the events (packet_clock)
   PacketPools pools;
   if (!CreatePacketPools(ids, profile, &pools, &error)) return Fail(1, error);
   RunInfo run;
@@ -89,6 +90,7 @@ int RunOffline(const Options& o, const char* program, BootPolicy boot) {
   sampling.live = publisher.live();
   sampling.events = o.events.empty() ? nullptr : &events;
   sampling.scan.max_message_bytes = o.scan_bytes;
+  sampling.packet_clock = true;
   sampling.flows.is_mail_port = [live = publisher.live()](uint16_t port) {
     return live->load()->policy->PortFlags(port) != 0;
   };

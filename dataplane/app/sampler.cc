@@ -1,6 +1,7 @@
 #include "dataplane/app/sampler.h"
 
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_ring.h>
 
 #include <chrono>
@@ -51,6 +52,14 @@ double UnixNow() {
 
 Sampler::Sampler(const SamplerConfig& cfg)
     : cfg_(cfg), scans_(cfg.scan), flows_(cfg.flows, this), zombies_(cfg.zombie_capacity) {
+  if (cfg.packet_clock) {  // registered by the PMD when its port took the timestamp offload
+    const int field = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, nullptr);
+    const int bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, nullptr);
+    if (field >= 0 && bit >= 0) {
+      ts_offset_ = field;
+      ts_flag_ = uint64_t{1} << bit;
+    }
+  }
   Publish();
 }
 
@@ -63,7 +72,20 @@ void Sampler::ReadGeneration() {
   scans_.Use(policy_->signatures);
 }
 
-uint32_t Sampler::PollOnce(double now) {
+// net_pcap stamps each frame it reads with the capture's time, in
+// microseconds since the epoch (DPDK 22.11: tv_sec * 10^6 + tv_usec, seen
+// against the fixtures' pcap headers); rte_pktmbuf_copy carries the field
+// and its flag onto the sampler's copy.
+double Sampler::FrameTime(const rte_mbuf* m, double now) {
+  if (ts_offset_ < 0 || !(m->ol_flags & ts_flag_)) return EventClock(now);
+  const uint64_t ts = *RTE_MBUF_DYNFIELD(m, ts_offset_, const rte_mbuf_timestamp_t*);
+  if (ts == 0) return EventClock(now);  // a capture without times
+  const double t = static_cast<double>(ts) / 1e6;
+  if (t > packet_now_) packet_now_ = t;
+  return t;
+}
+
+uint32_t Sampler::PollOnce(double wall) {
   ReadGeneration();
   uint32_t taken = 0;
   uint8_t linear[RTE_MBUF_DEFAULT_BUF_SIZE];
@@ -79,7 +101,7 @@ uint32_t Sampler::PollOnce(double now) {
       switch (frame ? sampler::ParseTcpSegment(frame, want, len, &seg) : sampler::SegmentError::kMalformed) {
         case sampler::SegmentError::kNone:
           if (seg.payload_len < seg.wire_payload_len) cut_++;
-          flows_.OnSegment(seg, now);
+          flows_.OnSegment(seg, FrameTime(m, wall));
           break;
         case sampler::SegmentError::kNotIp: not_ip_++; break;
         case sampler::SegmentError::kNotTcp: not_tcp_++; break;
@@ -91,6 +113,7 @@ uint32_t Sampler::PollOnce(double now) {
     frames_ += n;
     taken += n;
   }
+  const double now = EventClock(wall);
   for (rte_ring* ring : cfg_.attempt_rings) {
     sampler::BlockedAttempt attempts[kBurst];
     const unsigned n = rte_ring_sc_dequeue_burst_elem(ring, attempts, sizeof(attempts[0]), kBurst, nullptr);
@@ -102,18 +125,19 @@ uint32_t Sampler::PollOnce(double now) {
     flows_.Expire(now);
     last_expire_ = now;
   }
-  if (batch_.size() >= kBatchBytes || (batch_lines_ && now - last_publish_ >= kPublishEvery)) Flush();
-  if (now - last_publish_ >= kPublishEvery) Publish();
+  // Handing over and publishing keep the wall clock.
+  if (batch_.size() >= kBatchBytes || (batch_lines_ && wall - last_publish_ >= kPublishEvery)) Flush();
+  if (wall - last_publish_ >= kPublishEvery) Publish();
   policy_ = nullptr;  // not used past the quiescent report below
   if (cfg_.rcu) cfg_.rcu->Quiescent(cfg_.reader_id);
   return taken;
 }
 
-void Sampler::Finish(double now) {
-  while (PollOnce(now) > 0) {
+void Sampler::Finish(double wall) {
+  while (PollOnce(wall) > 0) {
   }
   ReadGeneration();
-  flows_.CloseAll(now);
+  flows_.CloseAll(EventClock(wall));
   policy_ = nullptr;
   Flush();
   Publish();

@@ -30,6 +30,7 @@
 #include "dataplane/sampler/zombie_table.h"
 #include "dataplane/smtp/smtp_parser.h"
 
+struct rte_mbuf;
 struct rte_ring;
 
 namespace spamwall {
@@ -38,6 +39,10 @@ struct SamplerConfig {
   std::vector<rte_ring*> rings;          // sampled frames, one ring per worker
   std::vector<rte_ring*> attempt_rings;  // blocked attempts, one ring per worker
   size_t zombie_capacity = 1 << 20;      // subscribers the zombie table holds
+  // Offline mode: the events' clock is the capture's (net_pcap's RX
+  // timestamps, carried on the sampled copy), not the sampler's. Live mode
+  // keeps the wall clock: a NIC's timestamps need not be Unix time.
+  bool packet_clock = false;
   std::atomic<Generation*>* live = nullptr;
   unsigned socket = 0;          // which tables it reads (Generation::PolicyFor)
   DataplaneRcu* rcu = nullptr;  // null: offline, no concurrent swaps
@@ -97,6 +102,13 @@ class Sampler : private smtp::SmtpEventSink {
   std::string batch_;
   uint64_t batch_lines_ = 0;
   uint64_t frames_ = 0, not_ip_ = 0, not_tcp_ = 0, malformed_ = 0, bad_tcp_ = 0, cut_ = 0;
+  // The events' time: the newest frame's capture time with packet_clock
+  // (once one was seen), else the wall clock the poll was given.
+  double EventClock(double now) const { return packet_now_ > 0 ? packet_now_ : now; }
+  double FrameTime(const rte_mbuf* m, double now);
+  int ts_offset_ = -1;    // the RX timestamp dynfield, when packet_clock and registered
+  uint64_t ts_flag_ = 0;  // its "filled by the driver" ol_flag
+  double packet_now_ = 0;
   double last_expire_ = 0, last_publish_ = 0;
   mutable std::mutex published_mu_;
   nlohmann::json published_;

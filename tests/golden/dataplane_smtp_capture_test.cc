@@ -290,19 +290,13 @@ TEST(SmtpCaptureRunTest, SpamAssassinCorpusEveryMessage) {
   ExpectEventsMatchManifest(run, manifest, {"text_line_too_long"});
 }
 
-// DISABLED: a sampler bug for its owner (dataplane/app/sampler.cc), not
-// fixed here. The events' times are the sampler's wall clock when it polled
-// (UnixNow() in SamplerLcores / the offline loop), not the packets' times:
-// offline, over a capture, `ts_start`, `ts_end` and a message's `ts` are the
-// moment the dataplane read the file (a 0.3 s conversation gives ts_end ==
-// ts_start, all of it seconds or days after it happened), so the events of a
-// capture cannot be put on its timeline, nor joined with the mail server's
-// log. Expected: the capture's times (the first SYN, the last FIN; the
-// MAIL command's segment), as the pcap records them, which is what
-// docs/events.md (h-smtp) documents: "`ts_start`, `ts_end`: the flow's
-// first segment, its close". Found on 2026-12-02 over multi.pcap: ts_start
-// 110 s after the capture's first SYN (the time the test ran).
-TEST(SmtpCaptureRunTest, DISABLED_EventTimesAreTheCapturesTimes) {
+// Offline, the events' times are the capture's (net_pcap's RX timestamps,
+// carried on the sampled copy: SamplerConfig::packet_clock): a session's
+// ts_start and ts_end are its first and last segments' as the pcap records
+// them, and its messages fall between, so the events can be put on the
+// capture's timeline and joined with the mail server's log. (Before, they
+// were the moment the dataplane read the file.)
+TEST(SmtpCaptureRunTest, EventTimesAreTheCapturesTimes) {
   TempDir dir;
   CaptureRun run = RunCapture(dir, SmtpFixture("multi.pcap"));
   ASSERT_EQ(run.result.exit_code, 0) << run.result.output;
