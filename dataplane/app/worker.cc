@@ -40,7 +40,8 @@ uint16_t TransmitAll(uint16_t port, uint16_t queue, rte_mbuf** pkts, uint16_t n,
 // smtp_flow_rate by the flow's symmetric hash) to their samplers, before
 // they are sent (after TX the driver owns them). A copy, not a reference:
 // a second reference is incompatible with the MBUF_FAST_FREE offload a
-// profile may grant, and the frames are small.
+// profile may grant, and its cost is small (bench/sample_handoff_benchmark:
+// some 31 ns more than a reference for a 1514-byte frame; bench/README.md).
 void SampleMail(const SampleTap& tap, const CompiledPolicy& policy, const sw_parsed* parsed,
                 const Verdict* verdicts, rte_mbuf* const* pkts, const uint16_t* mail, uint16_t nm,
                 WorkerCounters* c) {
