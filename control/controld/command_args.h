@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "ipc/api/file_bundle.h"
 #include "ipc/server.h"
 #include "ipc/wire.h"
 
@@ -19,6 +20,11 @@ bool ParseArgs(const proto::Request& r, Args* out, proto::Reply* bad) {
   *bad = BadArgs(r.cmd + ": " + error);
   return false;
 }
+
+// A request's bundle (file_bundle.h): controld never opens a path a
+// client names, it reads the bytes the client sent. False with the
+// bad_request for a path, an unknown argument or a bundle that does not read.
+bool BundleArg(const proto::Request& r, api::FileBundle* b, proto::Reply* bad);
 
 }  // namespace spamwall::controld
 

@@ -25,8 +25,6 @@ using nlohmann::json;
 using proto::Reply;
 using proto::Request;
 
-namespace {
-
 // A request's bundle (file_bundle.h): controld never opens a path a
 // client names, it reads the bytes the client sent.
 bool BundleArg(const Request& r, api::FileBundle* b, Reply* bad) {
@@ -47,7 +45,6 @@ bool BundleArg(const Request& r, api::FileBundle* b, Reply* bad) {
   return true;
 }
 
-}  // namespace
 
 // The one dispatch: every command once, with whether it mutates (then it is
 // serialized and audited, accepted or refused) and its handler. The
@@ -77,6 +74,8 @@ const std::vector<Controller::Command>& Controller::Commands() {
       {n::kWhois, kLocksItself, [](C* c, Request& r, json*) { return c->WithContainment([&](Containment* k) { return k->Whois(r); }); }},
       {n::kEventsQuery, kLocksItself, [](C* c, Request& r, json*) { return c->WithContainment([&](Containment* k) { return k->EventsQuery(r); }); }},
       {n::kZombiesTop, kLocksItself, [](C* c, Request& r, json*) { return c->WithContainment([&](Containment* k) { return k->TopZombies(r, c->link_); }); }},
+      {n::kSignaturesCheck, kLocksItself, [](C* c, Request& r, json*) { return c->SignaturesCheck(r); }},
+      {n::kSignaturesShow, kLocksItself, [](C* c, Request&, json*) { return c->SignaturesShow(); }},
       {n::kComplaint, kAudited, [](C* c, Request& r, json*) { return c->WithContainment([&](Containment* k) { return k->Complaint(r); }); }},
   };
   return table;

@@ -5,6 +5,7 @@
 
 #include "absl/time/clock.h"
 #include "control/complaints/complaint.h"
+#include "control/controld/command_args.h"
 #include "control/events/message_id.h"
 #include "ipc/api/controld_api.h"
 #include "ipc/api/controld_results.h"
@@ -25,14 +26,6 @@ double UnixSeconds(absl::Time t) { return absl::ToDoubleSeconds(t - absl::UnixEp
 
 Reply StoreError(const absl::Status& s) {
   return Reply::Error(proto::kUnavailable, std::string(s.message()));
-}
-
-template <class Args>
-bool ParseArgs(const Request& r, Args* out, Reply* bad) {
-  std::string error;
-  if (Args::FromJson(r.args, out, &error)) return true;
-  *bad = Reply::Error(proto::kBadRequest, r.cmd + ": " + error);
-  return false;
 }
 
 }  // namespace

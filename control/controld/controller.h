@@ -231,6 +231,9 @@ class Controller {
   }
   proto::Reply ListExemptions();
   proto::Reply AuditTail(const proto::Request& r);
+  // signature_commands.cc.
+  proto::Reply SignaturesCheck(const proto::Request& r);
+  proto::Reply SignaturesShow();
 
   api::ctl::GenerationRecord RecordOf(const PolicyRecord& r) const;
   // Counters written by a change (change_mu_ held): each takes mu_.

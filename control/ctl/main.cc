@@ -106,7 +106,8 @@ int main(int argc, char** argv) {
   // The file a command names, read here with the caller's rights (controld
   // never opens a path a client names): "policy" also sends every file the
   // policy references, "list" the one file of a bulk command.
-  enum class Send { kNothing, kPolicy, kList } send = Send::kNothing;
+  enum class Send { kNothing, kPolicy, kList, kFiles } send = Send::kNothing;
+  std::vector<std::string> files;  // kFiles: each sent (signatures check)
 
   auto* policy = app.add_subcommand("policy", "check, push, roll back or show the policy");
   policy->require_subcommand(1);
@@ -263,6 +264,17 @@ int main(int argc, char** argv) {
     args = a.ToJson();
   });
 
+  auto* sigs = app.add_subcommand("signatures", "the signature files a policy names: check them, show the live set");
+  sigs->require_subcommand(1);
+  auto* scheck = sigs->add_subcommand("check", "parse and compile FILE... as a push would (Hyperscan, PCRE2)");
+  scheck->add_option("FILE", files, "signature files (docs/signatures.md), read by spamwallctl")->required();
+  scheck->callback([&] {
+    cmd = spamwall::api::ctl::kSignaturesCheck;
+    send = Send::kFiles;
+  });
+  sigs->add_subcommand("show", "the live generation's signature files and what the samplers scanned")
+      ->callback([&] { cmd = spamwall::api::ctl::kSignaturesShow; });
+
   const bool json_wanted = WantsJson(argc, argv);
   try {
     app.parse(argc, argv);
@@ -301,7 +313,11 @@ int main(int argc, char** argv) {
     return Fail(as_json, kRefused, {{"code", "refused"}, {"message", "policy refused:\n" + why}, {"errors", {why}}},
                 extra);
   };
-  if (send != Send::kNothing) {
+  if (send == Send::kFiles) {
+    for (const auto& f : files)
+      if (!spamwall::api::AddFile(f, &bundle, &error)) return refuse_file(error);
+    if (!spamwall::api::BundleToWire(bundle, &args, &bundle_fd, &error)) return refuse_file(error);
+  } else if (send != Send::kNothing) {
     if (!spamwall::api::AddFile(file, &bundle, &error)) return refuse_file(error);
     if (send == Send::kPolicy) {
       // The policy names its pools and signatures; controld says which

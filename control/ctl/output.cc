@@ -345,6 +345,29 @@ std::string Zombies(const api::ctl::ZombiesTopResult& r) {
   return out;
 }
 
+std::string SignatureFiles(const std::vector<api::ctl::SignatureFileInfo>& files) {
+  Table t({"file", "signatures", "bytes"});
+  for (const auto& f : files) t.Add({T(f.path), T(f.signatures), T(f.bytes)});
+  return t.empty() ? "  (none)\n" : t.Render();
+}
+
+std::string SignaturesCheck(const api::ctl::SignaturesCheckResult& r) {
+  return "signatures are valid: " + T(r.signatures) + " (" + T(r.spam) + " spam, " + T(r.malware) +
+         " malware), compiled in " + T(r.compile_ms) + " ms: " + T(r.exact) + " exact, " + T(r.gated) +
+         " gated, " + T(r.prefiltered) + " prefiltered; database " + T(r.database_bytes) + " bytes\n" +
+         SignatureFiles(r.files);
+}
+
+std::string SignaturesShow(const api::ctl::SignaturesShowResult& r) {
+  std::string out = "generation " + T(r.generation) + ": " + T(r.signatures) + " signatures\n" +
+                    SignatureFiles(r.files);
+  if (!r.dataplane_error.empty()) return out + "samplers: " + T(r.dataplane_error) + "\n";
+  Table t({"scan", "count"});
+  if (r.scan.is_object())
+    for (const auto& [k, v] : r.scan.items()) t.Add({api::ctl::Printable(k, 64), S(v)});
+  return out + "samplers (summed):\n" + (t.empty() ? "  (no scans)\n" : t.Render());
+}
+
 // The reply read as its typed result, then formatted; a reply that does
 // not read says which field is wrong.
 template <class R, class F>
@@ -376,6 +399,8 @@ bool FormatResult(const std::string& cmd, const json& r, std::string* out) {
   if (cmd == n::kEventsQuery) return As<n::EventsQueryResult>(cmd, r, EventsList, out);
   if (cmd == n::kComplaint) return As<n::ComplaintResult>(cmd, r, ComplaintText, out);
   if (cmd == n::kZombiesTop) return As<n::ZombiesTopResult>(cmd, r, Zombies, out);
+  if (cmd == n::kSignaturesCheck) return As<n::SignaturesCheckResult>(cmd, r, SignaturesCheck, out);
+  if (cmd == n::kSignaturesShow) return As<n::SignaturesShowResult>(cmd, r, SignaturesShow, out);
   return As<n::OverlayChangeResult>(
       cmd, r, [&](const n::OverlayChangeResult& x) { return OverlayChange(cmd, x); }, out);
 }

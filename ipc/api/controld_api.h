@@ -37,6 +37,8 @@ inline constexpr char kWhois[] = "whois";
 inline constexpr char kComplaint[] = "complaint";
 inline constexpr char kEventsQuery[] = "events.query";
 inline constexpr char kZombiesTop[] = "zombies.top";
+inline constexpr char kSignaturesCheck[] = "signatures.check";
+inline constexpr char kSignaturesShow[] = "signatures.show";
 
 inline constexpr size_t kMaxTextBytes = 256;     // owner, reason
 inline constexpr size_t kMaxAddrBytes = 64;      // an address or prefix

@@ -444,4 +444,35 @@ bool ZombiesTopResult::FromJson(const json& j, ZombiesTopResult* out, std::strin
   });
 }
 
+json SignatureFileInfo::ToJson() const { return {{"path", path}, {"signatures", signatures}, {"bytes", bytes}}; }
+bool SignatureFileInfo::FromJson(const json& j, SignatureFileInfo* out, std::string* error) {
+  return ReadAll(j, out, error, [](Fields& f, SignatureFileInfo* o) {
+    f.need("path", &o->path)("signatures", &o->signatures)("bytes", &o->bytes);
+  });
+}
+
+json SignaturesCheckResult::ToJson() const {
+  return {{"files", Array(files)}, {"signatures", signatures}, {"spam", spam},
+          {"malware", malware},    {"exact", exact},           {"gated", gated},
+          {"prefiltered", prefiltered}, {"database_bytes", database_bytes}, {"compile_ms", compile_ms}};
+}
+bool SignaturesCheckResult::FromJson(const json& j, SignaturesCheckResult* out, std::string* error) {
+  return ReadAll(j, out, error, [](Fields& f, SignaturesCheckResult* o) {
+    f.need("files", &o->files).need("signatures", &o->signatures)("spam", &o->spam)("malware", &o->malware)(
+        "exact", &o->exact)("gated", &o->gated)("prefiltered", &o->prefiltered)("database_bytes", &o->database_bytes)(
+        "compile_ms", &o->compile_ms);
+  });
+}
+
+json SignaturesShowResult::ToJson() const {
+  return {{"generation", generation}, {"files", Array(files)}, {"signatures", signatures},
+          {"scan", scan}, {"dataplane_error", dataplane_error}};
+}
+bool SignaturesShowResult::FromJson(const json& j, SignaturesShowResult* out, std::string* error) {
+  return ReadAll(j, out, error, [](Fields& f, SignaturesShowResult* o) {
+    f("generation", &o->generation).need("files", &o->files)("signatures", &o->signatures)("scan", &o->scan)(
+        "dataplane_error", &o->dataplane_error);
+  });
+}
+
 }  // namespace spamwall::api::ctl

@@ -276,6 +276,32 @@ struct ZombiesTopResult {
   SPAMWALL_RESULT_JSON(ZombiesTopResult);
 };
 
+// signatures.check and signatures.show: one signature file.
+struct SignatureFileInfo {
+  std::string path;
+  uint64_t signatures = 0, bytes = 0;
+  SPAMWALL_RESULT_JSON(SignatureFileInfo);
+};
+// signatures.check: the files parsed and compiled as a push would (refused
+// with FILE:LINE otherwise).
+struct SignaturesCheckResult {
+  std::vector<SignatureFileInfo> files;
+  uint64_t signatures = 0, spam = 0, malware = 0;
+  uint64_t exact = 0, gated = 0, prefiltered = 0;  // each signature's plan
+  uint64_t database_bytes = 0;                     // serialized, as the image carries it
+  double compile_ms = 0;
+  SPAMWALL_RESULT_JSON(SignaturesCheckResult);
+};
+// signatures.show: the live generation's set and what the samplers scanned.
+struct SignaturesShowResult {
+  uint64_t generation = 0;
+  std::vector<SignatureFileInfo> files;
+  uint64_t signatures = 0;
+  nlohmann::json scan = nlohmann::json::object();  // the samplers' scan counters, summed (docs/signatures.md)
+  std::string dataplane_error;                     // when the last stats sample had none
+  SPAMWALL_RESULT_JSON(SignaturesShowResult);
+};
+
 #undef SPAMWALL_RESULT_JSON
 
 }  // namespace spamwall::api::ctl

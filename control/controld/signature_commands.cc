@@ -1,0 +1,114 @@
+// signatures.check and signatures.show (docs/control-protocol.md): the
+// signature files a policy names, judged and shown on their own. The set
+// itself travels with the policy (its `signatures:` list, compiled into
+// each generation by CompilePolicySignatures); `check` runs the same parser
+// and compiler over files the client sent, `show` says what the live
+// generation carries and what the samplers scanned with it.
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "control/controld/command_args.h"
+#include "control/controld/controller.h"
+#include "dataplane/signatures/compiler.h"
+#include "dataplane/signatures/serialize.h"
+#include "dataplane/signatures/signature_file.h"
+
+namespace spamwall::controld {
+
+using proto::Reply;
+using proto::Request;
+
+namespace {
+
+// Per file: how many of the set came from it (origins are "FILE:LINE").
+std::vector<api::ctl::SignatureFileInfo> PerFile(const std::vector<std::pair<std::string, size_t>>& files,
+                                                const std::vector<signatures::Signature>& sigs) {
+  std::vector<api::ctl::SignatureFileInfo> out;
+  for (const auto& [path, bytes] : files) {
+    api::ctl::SignatureFileInfo f;
+    f.path = path;
+    f.bytes = bytes;
+    for (const auto& s : sigs)
+      if (s.origin.size() > path.size() && s.origin.compare(0, path.size(), path) == 0 && s.origin[path.size()] == ':')
+        f.signatures++;
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+Reply Refused(const std::vector<std::string>& errors) {
+  std::string m = "signatures refused:";
+  for (size_t i = 0; i < errors.size() && i < 100; i++) m += "\n" + errors[i];
+  if (errors.size() > 100) m += "\nand " + std::to_string(errors.size() - 100) + " more";
+  return Reply::Error(proto::kRefused, m);
+}
+
+}  // namespace
+
+Reply Controller::SignaturesCheck(const Request& r) {
+  api::FileBundle b;
+  Reply bad;
+  if (!BundleArg(r, &b, &bad)) return bad;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<signatures::SignatureText> texts;
+  std::vector<std::pair<std::string, size_t>> files;
+  for (const api::BundleFile& f : b.files) {
+    texts.push_back({f.path, f.bytes});
+    files.emplace_back(f.path, f.bytes.size());
+  }
+  signatures::ParseResult parsed = signatures::ParseSignatureTexts(texts);
+  if (!parsed.ok()) return Refused(parsed.errors);
+  api::ctl::SignaturesCheckResult res;
+  res.files = PerFile(files, parsed.signatures);
+  res.signatures = parsed.signatures.size();
+  for (const auto& s : parsed.signatures) (s.cls == signatures::SigClass::kMalware ? res.malware : res.spam)++;
+  // No lock: a large set (SpamAssassin's) compiles for seconds to minutes.
+  signatures::CompileResult compiled = signatures::Compile(std::move(parsed.signatures));
+  if (!compiled.ok()) return Refused(compiled.errors);
+  res.prefiltered = compiled.db->prefilter_count();
+  res.gated = compiled.db->gate_count();
+  res.exact = compiled.db->exact_count();
+  std::string error;
+  const std::string bytes = signatures::SerializeDatabase(*compiled.db, error);
+  if (bytes.empty()) return Reply::Error(proto::kRefused, "signatures refused: serializing: " + error);
+  res.database_bytes = bytes.size();
+  res.compile_ms = MsSince(t0);
+  return Reply::Ok(res.ToJson());
+}
+
+Reply Controller::SignaturesShow() {
+  api::ctl::SignaturesShowResult res;
+  std::vector<Policy::SignatureFile> live;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (current_) {
+      res.generation = current_->generation;
+      live = current_->merged.signature_files;
+    }
+  }
+  std::vector<signatures::SignatureText> texts;
+  std::vector<std::pair<std::string, size_t>> files;
+  for (const auto& f : live) {
+    texts.push_back({f.path, f.text});
+    files.emplace_back(f.path, f.text.size());
+  }
+  // The set went live, so it parses; counted here rather than kept.
+  const signatures::ParseResult parsed = signatures::ParseSignatureTexts(texts);
+  res.files = PerFile(files, parsed.signatures);
+  res.signatures = parsed.signatures.size();
+  const StatsSample s = sampler_ ? sampler_->Last() : StatsSample{};
+  if (!s.up) {
+    res.dataplane_error = "the dataplane did not answer the last stats sample";
+  } else {
+    const nlohmann::json& samplers = s.stats.value("sampling", nlohmann::json::object()).value("samplers", nlohmann::json::array());
+    for (const auto& one : samplers) {
+      if (!one.is_object() || !one.contains("scan") || !one["scan"].is_object()) continue;
+      for (const auto& [k, v] : one["scan"].items())
+        if (v.is_number_unsigned()) res.scan[k] = res.scan.value(k, uint64_t{0}) + v.get<uint64_t>();
+    }
+  }
+  return Reply::Ok(res.ToJson());
+}
+
+}  // namespace spamwall::controld
