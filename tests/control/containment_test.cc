@@ -206,7 +206,7 @@ TEST_F(ContainmentTest, WhoisComplaintThresholdQuarantine) {
 
 TEST_F(ContainmentTest, BadRequestsAreClearErrors) {
   // A file with no Message-ID at all.
-  s_.Write("junk.bin", std::string("\x01\x02garbage\xff\xfe no id here", 26));
+  s_.Write("junk.bin", "\x01\x02garbage\xff\xfe no id here");
   CtlResult r = s_.Ctl({"complaint", s_.path("junk.bin")});
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(Contains(r.err, "no Message-ID")) << r.err;
