@@ -17,6 +17,7 @@
 #include <memory>
 #include <random>
 
+#include "bench/bench_eal.h"
 #include "bench/prefix_set.h"
 #include "dataplane/core/poptrie.h"
 #include "dataplane/core/stride_trie.h"
@@ -263,14 +264,8 @@ BENCHMARK(BM_PoptrieV6) LPM_ARGS;
 }  // namespace spamwall::bench
 
 int main(int argc, char** argv) {
-  // rte_fib needs an EAL heap: private, no hugepages, no PCI.
-  std::string prefix = "--file-prefix=spamwall-bench-" + std::to_string(getpid());
-  const char* eal[] = {argv[0], "--no-huge", "-m", "6144", "--no-pci", "--no-shconf",
-                       "--no-telemetry", "--log-level=*:error", prefix.c_str()};
-  if (rte_eal_init(static_cast<int>(std::size(eal)), const_cast<char**>(eal)) < 0) {
-    std::fprintf(stderr, "EAL init failed\n");
-    return 1;
-  }
+  // rte_fib needs an EAL heap.
+  if (!spamwall::bench::InitBenchEal(argv[0], "6144")) return 1;
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

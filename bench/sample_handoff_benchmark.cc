@@ -26,6 +26,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_eal.h"
+
 namespace {
 
 constexpr unsigned kBurst = 32;
@@ -79,13 +81,7 @@ BENCHMARK(BM_Reference)->Arg(64)->Arg(590)->Arg(1514);
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string prefix = "--file-prefix=spamwall-bench-" + std::to_string(getpid());
-  const char* eal[] = {argv[0], "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
-                       "--no-telemetry", "--log-level=*:error", prefix.c_str()};
-  if (rte_eal_init(static_cast<int>(std::size(eal)), const_cast<char**>(eal)) < 0) {
-    std::fprintf(stderr, "EAL init failed\n");
-    return 1;
-  }
+  if (!spamwall::bench::InitBenchEal(argv[0], "512")) return 1;
   rx_pool = rte_pktmbuf_pool_create("rx", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
   sampler_pool = rte_pktmbuf_pool_create("sampler", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
   if (rx_pool == nullptr || sampler_pool == nullptr) {

@@ -22,21 +22,12 @@
 
 #include "absl/status/status.h"
 #include "control/controld/dataplane_link.h"
+#include "control/controld/event_counters.h"
 #include "control/controld/thresholds.h"
 #include "control/events/event_store.h"
 #include "ipc/server.h"
 
 namespace spamwall::controld {
-
-struct ContainmentCounters {
-  uint64_t complaints = 0, complaints_unresolved = 0;
-  uint64_t signature_hits = 0;  // hits counted from message events
-  // threshold name -> action -> crossings
-  std::map<std::string, std::map<std::string, uint64_t>> crossings;
-  uint64_t quarantines_failed = 0;
-  uint64_t store_errors = 0;
-  uint64_t tracked_subscribers = 0, tracked_evicted = 0;
-};
 
 class Containment {
  public:

@@ -20,16 +20,9 @@
 
 #include "control/controld/containment.h"
 #include "control/controld/dataplane_link.h"
+#include "control/controld/event_counters.h"
 
 namespace spamwall::controld {
-
-struct IngestCounters {
-  uint64_t events = 0;        // lines read and handed over
-  uint64_t missed = 0;        // lines the dataplane dropped before controld read them
-  uint64_t bad_lines = 0;     // lines that were not a JSON object
-  uint64_t store_failures = 0;  // batches the store refused (kept and retried)
-  bool connected = false;
-};
 
 class EventIngest {
  public:

@@ -56,25 +56,6 @@ std::string StatusLine(const Controller& controller, const StatsSampler& sampler
          std::to_string(server.open_connections()) + " control connections";
 }
 
-EventCounters EventCountersOf(const Containment& containment, const EventIngest& ingest) {
-  const ContainmentCounters c = containment.Counters();
-  const IngestCounters i = ingest.Counters();
-  EventCounters e;
-  e.ingested = i.events;
-  e.missed = i.missed;
-  e.bad_lines = i.bad_lines;
-  e.store_failures = i.store_failures;
-  e.complaints = c.complaints;
-  e.complaints_unresolved = c.complaints_unresolved;
-  e.signature_hits = c.signature_hits;
-  e.quarantines_failed = c.quarantines_failed;
-  e.store_errors = c.store_errors;
-  e.tracked_subscribers = c.tracked_subscribers;
-  e.tracked_evicted = c.tracked_evicted;
-  e.crossings = c.crossings;
-  return e;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -161,7 +142,7 @@ int main(int argc, char** argv) {
                      [&] {
                        StatsSample s = sampler.Last();
                        return RenderMetrics(s.stats, s.packets_per_s, controller.Counters()) +
-                              RenderEventMetrics(EventCountersOf(containment, ingest));
+                              RenderEventMetrics(ingest.Counters(), containment.Counters());
                      },
                      metrics_options, &error)) {
     sampler.Stop();

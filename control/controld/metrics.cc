@@ -122,18 +122,18 @@ std::string RenderMetrics(const nlohmann::json& stats, double packets_per_s,
   return w.Take();
 }
 
-std::string RenderEventMetrics(const EventCounters& c) {
+std::string RenderEventMetrics(const IngestCounters& i, const ContainmentCounters& c) {
   Writer w;
   auto counter = [&](const char* name, const char* help, uint64_t v) {
     w.Family(name, "counter", help);
     w.Sample(name, "", static_cast<double>(v));
   };
-  counter("spamwall_events_ingested_total", "SMTP events read from the dataplane and stored", c.ingested);
+  counter("spamwall_events_ingested_total", "SMTP events read from the dataplane and stored", i.events);
   counter("spamwall_events_missed_total",
-          "SMTP events the dataplane dropped before controld read them (its queue was full)", c.missed);
-  counter("spamwall_events_bad_lines_total", "lines from the dataplane that were not an event", c.bad_lines);
+          "SMTP events the dataplane dropped before controld read them (its queue was full)", i.missed);
+  counter("spamwall_events_bad_lines_total", "lines from the dataplane that were not an event", i.bad_lines);
   counter("spamwall_event_store_errors_total", "writes the event store refused (disk full, database away)",
-          c.store_errors + c.store_failures);
+          c.store_errors + i.store_failures);
   w.Family("spamwall_complaints_total", "counter", "Message-IDs of abuse complaints, by whether they resolved to a subscriber");
   w.Sample("spamwall_complaints_total", L("resolved", "true"),
            static_cast<double>(c.complaints - c.complaints_unresolved));

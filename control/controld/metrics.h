@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "control/controld/event_counters.h"
+
 namespace spamwall::controld {
 
 struct ControldCounters {
@@ -22,15 +24,8 @@ struct ControldCounters {
   bool mode_override = false;  // a runtime mode differs from the file's
 };
 
-// The SMTP events and the thresholds (event_ingest.h, containment.h).
-struct EventCounters {
-  uint64_t ingested = 0, missed = 0, bad_lines = 0, store_failures = 0;
-  uint64_t complaints = 0, complaints_unresolved = 0, signature_hits = 0;
-  uint64_t quarantines_failed = 0, store_errors = 0;
-  uint64_t tracked_subscribers = 0, tracked_evicted = 0;
-  std::map<std::string, std::map<std::string, uint64_t>> crossings;  // threshold -> action -> count
-};
-std::string RenderEventMetrics(const EventCounters& c);
+// The SMTP events and the thresholds (event_counters.h).
+std::string RenderEventMetrics(const IngestCounters& i, const ContainmentCounters& c);
 
 // `stats` is the dataplane's stats result (null when it is down: spamwall_up 0
 // and no dataplane series).
