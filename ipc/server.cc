@@ -357,6 +357,13 @@ void UnixServer::OnWritable(Conn* c) {
     c->out_sent += static_cast<size_t>(r);
   }
   if (c->close_after) {
+    // Whatever the peer sent past the point we stopped reading is dropped
+    // here: closing a unix socket with unread bytes resets the peer, who
+    // would then read ECONNRESET instead of EOF after our answer. Bounded,
+    // so a peer still sending cannot hold the loop.
+    char sink[4096];
+    for (int i = 0; i < 16 && recv(c->fd.get(), sink, sizeof sink, MSG_DONTWAIT) > 0; i++) {
+    }
     Close(c->id);
     return;
   }

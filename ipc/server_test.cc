@@ -137,7 +137,13 @@ TEST_F(ServerTest, ATrickledRequestIsCutAtTheAbsoluteDeadline) {
   ASSERT_EQ(ReadMessage(fd.get(), &m, &error), ReadResult::kOk) << error;
   EXPECT_NE(ReplyError(m.body).find("bytes (not whole within 0.5 s)"), std::string::npos)
       << m.body;
-  EXPECT_EQ(ReadMessage(fd.get(), &m, &error), ReadResult::kClosed);
+  // Then the end: EOF, as the server drains what it did not read before it
+  // closes; a byte of ours that lands between its drain and its close makes
+  // that a reset, which ends the connection as well.
+  const ReadResult end = ReadMessage(fd.get(), &m, &error);
+  EXPECT_TRUE(end == ReadResult::kClosed ||
+              (end == ReadResult::kBadHeader && error.find("reset") != std::string::npos))
+      << error;
   EXPECT_EQ(Echo(), "");
 }
 
