@@ -1,6 +1,7 @@
 #include "control/controld/policy_diff.h"
 
 #include <algorithm>
+#include <functional>
 #include <array>
 #include <iterator>
 #include <string>
@@ -59,6 +60,20 @@ std::shared_ptr<const PolicyKeys> KeysOf(const Policy& p) {
   SortUnique(&k->other[0]);
   k->other[1] = PortKeys(p.smtp_ports);
   k->other[2] = PortKeys(p.submission_ports);
+  for (const auto& t : p.thresholds)
+    k->other[3].push_back(t.name + " " + std::string(NameOf(t.metric)) + "/" +
+                          std::string(NameOf(t.window)) + " > " + std::to_string(t.limit) + " " +
+                          std::string(NameOf(t.action)));
+  SortUnique(&k->other[3]);
+  if (p.smtp_flow_rate) k->other[4].push_back("smtp_flow_rate 1:" + std::to_string(p.smtp_flow_rate));
+  for (const auto& w : p.sampling_watch) k->other[4].push_back("watch " + FormatPrefix(w.prefix));
+  SortUnique(&k->other[4]);
+  // A file by its path and its text: the same path with other signatures
+  // is a change (one removed, one added).
+  for (const auto& f : p.signature_files)
+    k->other[5].push_back(f.path + " " + std::to_string(f.text.size()) + " bytes, hash " +
+                          std::to_string(std::hash<std::string>{}(f.text)));
+  SortUnique(&k->other[5]);
   k->mode = ModeName(p.mode);
   return k;
 }
@@ -67,7 +82,7 @@ api::ctl::PolicyDiffCounts PolicyDiff(const PolicyKeys* current, const PolicyKey
   static const PolicyKeys kNone;
   const PolicyKeys& now = current ? *current : kNone;
   api::ctl::PolicyDiffCounts d;
-  // api::kDiffLists: the prefix lists, then exemptions and the two port lists.
+  // api::kDiffLists: the prefix lists, then the others.
   for (size_t i = 0; i < api::kDiffPrefixLists; i++)
     d.lists.emplace_back(api::kDiffLists[i], Counts(now.prefixes[i], next.prefixes[i]));
   for (size_t i = 0; i < now.other.size(); i++)

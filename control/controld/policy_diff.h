@@ -29,7 +29,7 @@ struct PolicyKeys {
     bool operator==(const Prefix& o) const { return std::memcmp(bytes.data(), o.bytes.data(), 18) == 0; }
   };
   // api::kDiffLists in order: its prefix lists, then the others (exemptions,
-  // smtp_ports, submission_ports).
+  // smtp_ports, submission_ports, thresholds, sampling, signatures).
   std::array<std::vector<Prefix>, api::kDiffPrefixLists> prefixes;
   std::array<std::vector<std::string>, api::kDiffListCount - api::kDiffPrefixLists> other;
   std::string mode;

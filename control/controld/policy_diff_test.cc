@@ -45,5 +45,26 @@ TEST(PolicyDiffTest, ReorderingChangesNothing) {
   EXPECT_TRUE(ChangedLists(PolicyDiff(&a, b)).empty());
 }
 
+TEST(PolicyDiffTest, ThresholdsSamplingAndSignaturesAreLists) {
+  const std::string threshold =
+      "thresholds:\n  - {name: q, metric: complaints, window: day, limit: LIMIT, action: quarantine}\n";
+  auto with = [&](const std::string& limit, const std::string& sampling) {
+    std::string t = threshold;
+    t.replace(t.find("LIMIT"), 5, limit);
+    return Load("version: 1\n" + t + sampling);
+  };
+  Policy a = with("1", "sampling: {smtp_flow_rate: 64}\n");
+  Policy b = with("3", "sampling: {smtp_flow_rate: 64, watch: [100.64.1.2]}\n");
+  nlohmann::json d = PolicyDiff(&a, b).ToJson();
+  EXPECT_EQ(d["thresholds"], (nlohmann::json{{"current", 1}, {"new", 1}, {"added", 1}, {"removed", 1}}));
+  EXPECT_EQ(d["sampling"], (nlohmann::json{{"current", 1}, {"new", 2}, {"added", 1}, {"removed", 0}}));
+  EXPECT_EQ(d["signatures"]["new"], 0);
+  nlohmann::json c = ChangedLists(PolicyDiff(&a, b)).ToJson();
+  EXPECT_TRUE(c.contains("thresholds"));
+  EXPECT_TRUE(c.contains("sampling"));
+  EXPECT_FALSE(c.contains("signatures"));
+  EXPECT_TRUE(ChangedLists(PolicyDiff(&a, with("1", "sampling: {smtp_flow_rate: 64}\n"))).empty());
+}
+
 }  // namespace
 }  // namespace spamwall::controld

@@ -9,10 +9,14 @@
 
 namespace spamwall::api {
 
-// The six prefix lists first, then exemptions and the two port lists.
+// The six prefix lists first, then exemptions, the two port lists and what
+// controld and the sampler act on: thresholds (one key per threshold, all its
+// fields, so a changed limit is one removed and one added), sampling (the
+// flow rate and the watched prefixes) and the signature files.
 inline constexpr const char* kDiffLists[] = {
     "consumer", "business", "internal", "mx_servers", "authorized_relays",
-    "quarantine", "exemptions", "smtp_ports", "submission_ports"};
+    "quarantine", "exemptions", "smtp_ports", "submission_ports",
+    "thresholds", "sampling", "signatures"};
 inline constexpr size_t kDiffListCount = sizeof kDiffLists / sizeof kDiffLists[0];
 // kDiffLists[0, kDiffPrefixLists) are prefix lists, the rest are not.
 inline constexpr size_t kDiffPrefixLists = 6;
