@@ -9,6 +9,8 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "dataplane/core/printable.h"
+
 namespace spamwall::signatures {
 namespace {
 
@@ -154,7 +156,7 @@ bool ParseLine(std::string_view line, Signature& sig, std::string& error) {
     return false;
   }
   if (!ValidId(id)) {
-    error = "bad id '" + std::string(id) + "' (1 to 128 of A-Z a-z 0-9 _ . -)";
+    error = "bad id '" + Printable(id, 64) + "' (1 to 128 of A-Z a-z 0-9 _ . -)";
     return false;
   }
   sig.id = std::string(id);
@@ -163,7 +165,7 @@ bool ParseLine(std::string_view line, Signature& sig, std::string& error) {
   } else if (cls == "malware") {
     sig.cls = SigClass::kMalware;
   } else {
-    error = "unknown class '" + std::string(cls) + "' (spam or malware)";
+    error = "unknown class '" + Printable(cls, 64) + "' (spam or malware)";
     return false;
   }
   std::string score_text(score);
@@ -179,7 +181,7 @@ bool ParseLine(std::string_view line, Signature& sig, std::string& error) {
   } else if (scope == "body") {
     sig.scope = Scope::kBody;
   } else {
-    error = "unknown scope '" + std::string(scope) + "' (raw or body)";
+    error = "unknown scope '" + Printable(scope, 64) + "' (raw or body)";
     return false;
   }
   return ParsePatternField(pattern, sig, error);

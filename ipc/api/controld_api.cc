@@ -4,13 +4,15 @@
 #include <initializer_list>
 #include <iterator>
 
+#include "dataplane/core/printable.h"
+
 namespace spamwall::api::ctl {
 
 using nlohmann::json;
 
 namespace {
 
-bool IsControl(unsigned char c) { return c < 0x20 || c == 0x7f; }
+bool IsControl(unsigned char c) { return IsControlByte(c); }
 
 // Refuses any key not in `known`, naming them.
 bool KnownKeys(const json& j, std::initializer_list<const char*> known, std::string* error) {
@@ -78,25 +80,7 @@ const std::string* UnknownKey(const json& j, std::initializer_list<const char*> 
   return nullptr;
 }
 
-std::string Printable(std::string_view s, size_t max) {
-  std::string out;
-  static const char* kHex = "0123456789abcdef";
-  for (size_t i = 0; i < s.size(); i++) {
-    if (out.size() >= max) {
-      out += "...";
-      break;
-    }
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (IsControl(c)) {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
+std::string Printable(std::string_view s, size_t max) { return spamwall::Printable(s, max); }
 
 json QuarantineArgs::ToJson() const { return bulk ? json::object() : json{{"addr", addr}}; }
 

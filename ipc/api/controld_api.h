@@ -39,13 +39,16 @@ inline constexpr char kEventsQuery[] = "events.query";
 inline constexpr char kZombiesTop[] = "zombies.top";
 inline constexpr char kSignaturesCheck[] = "signatures.check";
 inline constexpr char kSignaturesShow[] = "signatures.show";
+inline constexpr char kSignaturesPush[] = "signatures.push";
+inline constexpr char kSignaturesClear[] = "signatures.clear";
 
 inline constexpr size_t kMaxTextBytes = 256;     // owner, reason
 inline constexpr size_t kMaxAddrBytes = 64;      // an address or prefix
 inline constexpr size_t kMaxBulkEntries = 1000000;  // lines of one -f FILE
 
 // `s` as a terminal may show it: control characters (and DEL) as \xNN, cut
-// to `max` bytes with "..." (messages that echo what a client sent).
+// to `max` bytes with "..." (messages that echo what a client sent);
+// dataplane/core/printable.h with the API's default cap.
 std::string Printable(std::string_view s, size_t max = kMaxTextBytes);
 
 // quarantine.add, quarantine.del: one `addr`, or a bundle (file_bundle.h)
