@@ -76,6 +76,8 @@ const std::vector<Controller::Command>& Controller::Commands() {
       {n::kZombiesTop, kLocksItself, [](C* c, Request& r, json*) { return c->WithContainment([&](Containment* k) { return k->TopZombies(r, c->link_); }); }},
       {n::kSignaturesCheck, kLocksItself, [](C* c, Request& r, json*) { return c->SignaturesCheck(r); }},
       {n::kSignaturesShow, kLocksItself, [](C* c, Request&, json*) { return c->SignaturesShow(); }},
+      {n::kSignaturesPush, kOverlay, nullptr, [](C* c, const Request& r, Overlay* o) { return c->SignaturesPush(r, o); }},
+      {n::kSignaturesClear, kOverlay, nullptr, [](C* c, const Request& r, Overlay* o) { return c->SignaturesClear(r, o); }},
       {n::kComplaint, kAudited, [](C* c, Request& r, json*) { return c->WithContainment([&](Containment* k) { return k->Complaint(r); }); }},
   };
   return table;
@@ -343,7 +345,7 @@ Reply Controller::PolicyShow() {
     if (in_doubt_) res.in_doubt = RecordOf(*in_doubt_);
     res.start_warnings = start_warnings_;
     res.saved_generations = store_.List();
-    res.overlay = OverlayToJson(overlay_);
+    res.overlay = OverlayToJson(overlay_, false);
     res.mode = ModeOf();
     if (current_) res.overrides = OverrideInfos(OverlayOverrides(current_->file_policy, overlay_));
     res.state_dir = cfg_.state_dir;

@@ -234,6 +234,8 @@ class Controller {
   // signature_commands.cc.
   proto::Reply SignaturesCheck(const proto::Request& r);
   proto::Reply SignaturesShow();
+  proto::Reply SignaturesPush(const proto::Request& r, Overlay* next);
+  proto::Reply SignaturesClear(const proto::Request& r, Overlay* next);
 
   api::ctl::GenerationRecord RecordOf(const PolicyRecord& r) const;
   // Counters written by a change (change_mu_ held): each takes mu_.

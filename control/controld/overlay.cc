@@ -115,8 +115,16 @@ bool ParseMode(const std::string& text, PolicyMode* m) {
   return true;
 }
 
-nlohmann::json OverlayToJson(const Overlay& o) {
+nlohmann::json OverlayToJson(const Overlay& o, bool texts) {
   auto origin = [](const ChangeOrigin& c) { return nlohmann::json{{"by", c.by}, {"at", c.at}}; };
+  nlohmann::json sigs = nullptr;
+  if (o.signatures) {
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& f : o.signatures->files)
+      files.push_back(texts ? nlohmann::json{{"path", f.path}, {"text", f.text}}
+                            : nlohmann::json{{"path", f.path}, {"bytes", f.text.size()}});
+    sigs = {{"files", files}, {"set", origin(o.signatures->set)}};
+  }
   nlohmann::json ex = nlohmann::json::array();
   for (const auto& e : o.exemptions)
     ex.push_back({{"prefix", e.prefix}, {"owner", e.owner}, {"reason", e.reason}, {"expires", e.expires},
@@ -128,7 +136,8 @@ nlohmann::json OverlayToJson(const Overlay& o) {
           {"quarantine_added", added},
           {"exemptions", ex},
           {"mode", o.mode ? nlohmann::json(ModeName(*o.mode)) : nlohmann::json(nullptr)},
-          {"mode_set", origin(o.mode_set)}};
+          {"mode_set", origin(o.mode_set)},
+          {"signatures", sigs}};
 }
 
 namespace {
@@ -177,7 +186,8 @@ bool OverlayFromJson(const nlohmann::json& j, Overlay* o, std::string* error) {
     *error = "not a JSON object";
     return false;
   }
-  if (!OnlyKeys(j, "", {"version", "quarantine", "quarantine_added", "exemptions", "mode", "mode_set"}, error) ||
+  if (!OnlyKeys(j, "", {"version", "quarantine", "quarantine_added", "exemptions", "mode", "mode_set", "signatures"},
+                error) ||
       !OriginField(j, "mode_set", "", &o->mode_set, error))
     return false;
   if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int64_t>() != 1) {
@@ -255,6 +265,34 @@ bool OverlayFromJson(const nlohmann::json& j, Overlay* o, std::string* error) {
       return false;
     }
     o->mode = m;
+  }
+  if (j.contains("signatures") && !j["signatures"].is_null()) {
+    const nlohmann::json& s = j["signatures"];
+    SignatureOverride so;
+    if (!s.is_object()) {
+      *error = "signatures: must be an object {files, set} or null";
+      return false;
+    }
+    if (!OnlyKeys(s, "signatures.", {"files", "set"}, error) || !OriginField(s, "set", "signatures.", &so.set, error))
+      return false;
+    if (!s.contains("files") || !s["files"].is_array() || s["files"].empty()) {
+      *error = "signatures.files: must be a non-empty list";
+      return false;
+    }
+    size_t i = 0;
+    for (const auto& f : s["files"]) {
+      const std::string where = "signatures.files[" + std::to_string(i++) + "].";
+      Policy::SignatureFile file;
+      if (!f.is_object()) {
+        *error = where.substr(0, where.size() - 1) + ": must be an object {path, text}";
+        return false;
+      }
+      if (!OnlyKeys(f, where, {"path", "text"}, error) || !StringField(f, "path", where, &file.path, error) ||
+          !StringField(f, "text", where, &file.text, error))
+        return false;
+      so.files.push_back(std::move(file));
+    }
+    o->signatures = std::move(so);
   }
   return true;
 }
@@ -339,6 +377,11 @@ bool MergeOverlay(const Policy& base, const Overlay& o, const std::string& overl
     out->exemptions.push_back(e);
   }
   if (o.mode) out->mode = *o.mode;
+  if (o.signatures) {
+    out->signatures.clear();
+    for (const auto& f : o.signatures->files) out->signatures.push_back(f.path);
+    out->signature_files = o.signatures->files;
+  }
   return true;
 }
 

@@ -34,12 +34,23 @@ struct OverlayExemption {
   ChangeOrigin added;
 };
 
+// A signature set pushed with `spamwallctl signatures push`: in force instead
+// of the files the policy names, through every later push, until
+// `signatures clear`. The texts are kept (as the generations keep the
+// file's), so a restarted controld recompiles it without the client.
+struct SignatureOverride {
+  std::vector<Policy::SignatureFile> files;  // path as the client named it
+  ChangeOrigin set;
+  bool operator==(const SignatureOverride&) const = default;
+};
+
 struct Overlay {
   std::vector<std::string> quarantine;  // normalized prefixes
   std::vector<OverlayExemption> exemptions;
   std::optional<PolicyMode> mode;
   ChangeOrigin mode_set;                              // of `mode`
   std::map<std::string, ChangeOrigin> quarantine_added;  // by quarantine entry
+  std::optional<SignatureOverride> signatures;
 
   bool operator==(const Overlay&) const = default;
 };
@@ -71,7 +82,9 @@ const char* ExemptionState(Day expires, Day today);
 const char* ModeName(PolicyMode m);
 bool ParseMode(const std::string& text, PolicyMode* m);
 
-nlohmann::json OverlayToJson(const Overlay& o);
+// `texts`: the signature override's file texts (what is saved); without,
+// each file's path and size only (what replies carry).
+nlohmann::json OverlayToJson(const Overlay& o, bool texts = true);
 // Refuses (with the field named) an overlay file edited into something invalid.
 bool OverlayFromJson(const nlohmann::json& j, Overlay* o, std::string* error);
 
@@ -82,7 +95,8 @@ bool LoadOverlay(const std::string& path, Overlay* o, std::string* error);
 bool SaveOverlay(const std::string& path, const Overlay& o, std::string* error);
 
 // The policy file's model with the overlay appended to its lists (entries
-// located at `overlay_name`). Exemptions past their date are kept: the
+// located at `overlay_name`), and the overlay's signature set, when it has
+// one, in place of the file's. Exemptions past their date are kept: the
 // compiler drops them with a warning, as it does the file's.
 bool MergeOverlay(const Policy& base, const Overlay& o, const std::string& overlay_name,
                   Policy* out, std::string* error);

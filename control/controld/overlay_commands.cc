@@ -182,7 +182,7 @@ void Controller::RunOverlayBatch(const std::vector<PendingChange*>& batch) {
       res.coalesced = staged.size();
       res.warnings = OverrideWarnings(current_->file_policy, overlay_);
       res.mode = ModeOf();
-      res.overlay = OverlayToJson(overlay_);
+      res.overlay = OverlayToJson(overlay_, false);
       result = Reply::Ok(res.ToJson());
     }
   }

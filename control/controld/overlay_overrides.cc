@@ -64,6 +64,16 @@ std::vector<Override> OverlayOverrides(const Policy& file, const Overlay& o, siz
              ModeName(*o.mode) + "' (set " + OriginText(o.mode_set) + ") is in force and stays after every push: "
              "`spamwallctl mode clear` returns to the file's mode",
          o.mode_set});
+  if (o.signatures) {
+    std::string pushed, named;
+    for (const auto& f : o.signatures->files) pushed += (pushed.empty() ? "" : ", ") + f.path;
+    for (const auto& f : file.signatures) named += (named.empty() ? "" : ", ") + f;
+    add({"signatures", pushed,
+         "signatures: the runtime set " + pushed + " (pushed " + OriginText(o.signatures->set) +
+             ") is in force instead of the file's (" + (named.empty() ? "none" : named) +
+             ") and stays after every push: `spamwallctl signatures clear` returns to the file's set",
+         o.signatures->set});
+  }
   FileList quarantine, exemptions;
   if (!o.quarantine.empty() || !o.exemptions.empty()) {
     for (const auto& e : file.quarantine) quarantine.Add(e.prefix, "");

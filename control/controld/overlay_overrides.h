@@ -22,7 +22,7 @@
 namespace spamwall::controld {
 
 struct Override {
-  std::string kind;   // "mode", "quarantine" or "exemption"
+  std::string kind;   // "mode", "signatures", "quarantine" or "exemption"
   std::string entry;  // the overlay's value: "monitor", "100.64.1.1/32"
   std::string text;   // the warning, complete
   ChangeOrigin origin;

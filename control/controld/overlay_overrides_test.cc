@@ -40,6 +40,21 @@ TEST(OverlayOverridesTest, ModeNamesWhoAndWhenOnlyWhenItDiffers) {
   EXPECT_TRUE(OverlayOverrides(File(kFile), o).empty());
 }
 
+TEST(OverlayOverridesTest, APushedSignatureSetNamesTheFileSetItReplaces) {
+  Policy file = File(kFile);
+  file.signatures = {"starter.sigs"};
+  Overlay o;
+  o.signatures = SignatureOverride{{{"/tmp/campaign.sigs", "X spam 1 raw \"x\"\n"}}, {"bob", "2026-12-03T09:00:00Z"}};
+  auto v = OverlayOverrides(file, o);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].kind, "signatures");
+  EXPECT_EQ(v[0].entry, "/tmp/campaign.sigs");
+  EXPECT_EQ(v[0].text,
+            "signatures: the runtime set /tmp/campaign.sigs (pushed by bob at 2026-12-03T09:00:00Z) is in force "
+            "instead of the file's (starter.sigs) and stays after every push: `spamwallctl signatures clear` "
+            "returns to the file's set");
+}
+
 TEST(OverlayOverridesTest, EntriesThatOverlapTheFile) {
   Overlay o;
   o.quarantine = {"100.64.12.0/24", "100.64.99.7/32", "100.64.200.1/32"};

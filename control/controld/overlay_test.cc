@@ -87,5 +87,36 @@ TEST(OverlayTest, SavesAndLoadsAtomically) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(OverlayTest, APushedSignatureSetReplacesTheFilesAndRoundTrips) {
+  Diagnostics d;
+  auto p = LoadPolicyText("version: 1\n", "p.yaml", "", &d);
+  ASSERT_TRUE(p) << d.ToString();
+  p->signatures = {"file.sigs"};
+  p->signature_files = {{"/etc/spamwall/file.sigs", "A spam 1 raw \"a\"\n"}};
+  Overlay o;
+  o.signatures = SignatureOverride{{{"/home/op/new.sigs", "B spam 1 raw \"b\"\n"}}, {"op", "2026-12-03T10:00:00Z"}};
+  Policy merged;
+  std::string e;
+  ASSERT_TRUE(MergeOverlay(*p, o, "/st/overlay.json", &merged, &e)) << e;
+  EXPECT_EQ(merged.signatures, std::vector<std::string>{"/home/op/new.sigs"});
+  ASSERT_EQ(merged.signature_files.size(), 1u);
+  EXPECT_EQ(merged.signature_files[0].text, "B spam 1 raw \"b\"\n");
+  Overlay back;
+  ASSERT_TRUE(OverlayFromJson(OverlayToJson(o), &back, &e)) << e;
+  EXPECT_EQ(back, o);
+  // A reply's form names the files without their texts.
+  EXPECT_EQ(OverlayToJson(o, false)["signatures"]["files"][0], (nlohmann::json{{"path", "/home/op/new.sigs"}, {"bytes", 17}}));
+  nlohmann::json bad = OverlayToJson(o);
+  bad["signatures"]["files"] = nlohmann::json::array();
+  EXPECT_FALSE(OverlayFromJson(bad, &back, &e));
+  EXPECT_EQ(e, "signatures.files: must be a non-empty list");
+  bad = OverlayToJson(o);
+  bad["signatures"]["files"][0]["text"] = 7;
+  EXPECT_FALSE(OverlayFromJson(bad, &back, &e));
+  EXPECT_NE(e.find("signatures.files[0].text"), std::string::npos) << e;
+  EXPECT_TRUE(OverlayFromJson(OverlayToJson(Overlay{}), &back, &e)) << e;  // null: none
+  EXPECT_FALSE(back.signatures);
+}
+
 }  // namespace
 }  // namespace spamwall::controld

@@ -1,9 +1,11 @@
-// signatures.check and signatures.show (docs/control-protocol.md): the
-// signature files a policy names, judged and shown on their own. The set
-// itself travels with the policy (its `signatures:` list, compiled into
-// each generation by CompilePolicySignatures); `check` runs the same parser
-// and compiler over files the client sent, `show` says what the live
-// generation carries and what the samplers scanned with it.
+// signatures.check|show|push|clear (docs/control-protocol.md): the
+// signature files a policy names, judged and shown on their own, and
+// replaced at run time. The set travels with the policy (its `signatures:`
+// list, compiled into each generation by CompilePolicySignatures); `check`
+// runs the same parser and compiler over files the client sent, `show` says
+// what the live generation carries and what the samplers scanned with it,
+// `push` makes files the client sent the set of every generation from now
+// on (an overlay change, overlay.h: SignatureOverride) until `clear`.
 #include <chrono>
 #include <string>
 #include <vector>
@@ -13,6 +15,7 @@
 #include "dataplane/signatures/compiler.h"
 #include "dataplane/signatures/serialize.h"
 #include "dataplane/signatures/signature_file.h"
+#include "ipc/api/controld_api.h"
 
 namespace spamwall::controld {
 
@@ -77,6 +80,35 @@ Reply Controller::SignaturesCheck(const Request& r) {
   return Reply::Ok(res.ToJson());
 }
 
+Reply Controller::SignaturesPush(const Request& r, Overlay* next) {
+  api::FileBundle b;
+  Reply bad;
+  if (!BundleArg(r, &b, &bad)) return bad;
+  SignatureOverride o;
+  for (api::BundleFile& f : b.files) o.files.push_back({f.path, std::move(f.bytes)});
+  std::vector<signatures::SignatureText> texts;  // views of o.files, now that it stays put
+  for (const Policy::SignatureFile& f : o.files) texts.push_back({f.path, f.text});
+  // Parsed here, so that a bad line is refused before the batch compiles;
+  // Hyperscan and PCRE2 judge the patterns when the generation is built.
+  const signatures::ParseResult parsed = signatures::ParseSignatureTexts(texts);
+  if (!parsed.ok()) return Refused(parsed.errors);
+  if (parsed.signatures.empty())
+    return Reply::Error(proto::kRefused, "signatures refused: the files hold no signature (`signatures clear` "
+                                         "returns to the policy file's set)");
+  o.set = {r.peer.user, IsoUtc(std::chrono::system_clock::now())};
+  next->signatures = std::move(o);
+  return Reply::Ok(nlohmann::json::object());
+}
+
+Reply Controller::SignaturesClear(const Request& r, Overlay* next) {
+  std::string error;
+  if (!api::ctl::NoArgs(r.args, &error)) return BadArgs(r.cmd + ": " + error);
+  if (!next->signatures)
+    return Reply::Error(proto::kRefused, "no runtime signature set is pushed: the policy file's signatures are in force");
+  next->signatures.reset();
+  return Reply::Ok(nlohmann::json::object());
+}
+
 Reply Controller::SignaturesShow() {
   api::ctl::SignaturesShowResult res;
   std::vector<Policy::SignatureFile> live;
@@ -85,6 +117,11 @@ Reply Controller::SignaturesShow() {
     if (current_) {
       res.generation = current_->generation;
       live = current_->merged.signature_files;
+    }
+    res.origin = overlay_.signatures ? "override" : "file";
+    if (overlay_.signatures) {
+      res.set_by = overlay_.signatures->set.by;
+      res.set_at = overlay_.signatures->set.at;
     }
   }
   std::vector<signatures::SignatureText> texts;

@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
   // never opens a path a client names): "policy" also sends every file the
   // policy references, "list" the one file of a bulk command.
   enum class Send { kNothing, kPolicy, kList, kFiles } send = Send::kNothing;
-  std::vector<std::string> files;  // kFiles: each sent (signatures check)
+  std::vector<std::string> files;  // kFiles: each sent (signatures check, push)
 
   auto* policy = app.add_subcommand("policy", "check, push, roll back or show the policy");
   policy->require_subcommand(1);
@@ -264,7 +264,7 @@ int main(int argc, char** argv) {
     args = a.ToJson();
   });
 
-  auto* sigs = app.add_subcommand("signatures", "the signature files a policy names: check them, show the live set");
+  auto* sigs = app.add_subcommand("signatures", "the signature files a policy names: check them, show the live set, push a set in their place or clear it");
   sigs->require_subcommand(1);
   auto* scheck = sigs->add_subcommand("check", "parse and compile FILE... as a push would (Hyperscan, PCRE2)");
   scheck->add_option("FILE", files, "signature files (docs/signatures.md), read by spamwallctl")->required();
@@ -274,6 +274,16 @@ int main(int argc, char** argv) {
   });
   sigs->add_subcommand("show", "the live generation's signature files and what the samplers scanned")
       ->callback([&] { cmd = spamwall::api::ctl::kSignaturesShow; });
+  auto* spush = sigs->add_subcommand(
+      "push", "make FILE... the live signature set in place of the policy file's, until `signatures clear` "
+              "(every later policy push keeps it)");
+  spush->add_option("FILE", files, "signature files (docs/signatures.md), read by spamwallctl")->required();
+  spush->callback([&] {
+    cmd = spamwall::api::ctl::kSignaturesPush;
+    send = Send::kFiles;
+  });
+  sigs->add_subcommand("clear", "drop the pushed set: the policy file's signatures are live again")
+      ->callback([&] { cmd = spamwall::api::ctl::kSignaturesClear; });
 
   const bool json_wanted = WantsJson(argc, argv);
   try {

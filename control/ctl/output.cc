@@ -234,7 +234,7 @@ std::string Rollback(const api::ctl::RollbackResult& r) {
          T(r.restored_generation) + " (" + T(r.source) + ")\nchanges:\n" + Changes(r.changes);
 }
 
-// quarantine/exempt add|del, mode.set|clear.
+// quarantine/exempt add|del, mode.set|clear, signatures.push|clear.
 std::string OverlayChange(const std::string& cmd, const api::ctl::OverlayChangeResult& r) {
   std::string out = "ok: generation " + T(r.generation) + " is live\nchanges:\n" + Changes(r.changes);
   for (const auto& e : r.exemptions) out += T(e.text) + "\n";
@@ -359,8 +359,11 @@ std::string SignaturesCheck(const api::ctl::SignaturesCheckResult& r) {
 }
 
 std::string SignaturesShow(const api::ctl::SignaturesShowResult& r) {
-  std::string out = "generation " + T(r.generation) + ": " + T(r.signatures) + " signatures\n" +
-                    SignatureFiles(r.files);
+  std::string out = "generation " + T(r.generation) + ": " + T(r.signatures) + " signatures" +
+                    (r.origin == "override" ? " (pushed by " + T(r.set_by) + " at " + T(r.set_at) +
+                                                  "; `spamwallctl signatures clear` returns to the policy file's)"
+                                            : std::string()) +
+                    "\n" + SignatureFiles(r.files);
   if (!r.dataplane_error.empty()) return out + "samplers: " + T(r.dataplane_error) + "\n";
   Table t({"scan", "count"});
   if (r.scan.is_object())

@@ -466,12 +466,13 @@ bool SignaturesCheckResult::FromJson(const json& j, SignaturesCheckResult* out, 
 
 json SignaturesShowResult::ToJson() const {
   return {{"generation", generation}, {"files", Array(files)}, {"signatures", signatures},
-          {"scan", scan}, {"dataplane_error", dataplane_error}};
+          {"scan", scan}, {"dataplane_error", dataplane_error}, {"origin", origin},
+          {"set_by", set_by}, {"set_at", set_at}};
 }
 bool SignaturesShowResult::FromJson(const json& j, SignaturesShowResult* out, std::string* error) {
   return ReadAll(j, out, error, [](Fields& f, SignaturesShowResult* o) {
     f("generation", &o->generation).need("files", &o->files)("signatures", &o->signatures)("scan", &o->scan)(
-        "dataplane_error", &o->dataplane_error);
+        "dataplane_error", &o->dataplane_error)("origin", &o->origin)("set_by", &o->set_by)("set_at", &o->set_at);
   });
 }
 

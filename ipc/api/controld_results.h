@@ -299,6 +299,8 @@ struct SignaturesShowResult {
   uint64_t signatures = 0;
   nlohmann::json scan = nlohmann::json::object();  // the samplers' scan counters, summed (docs/signatures.md)
   std::string dataplane_error;                     // when the last stats sample had none
+  std::string origin = "file";                     // "file" | "override" (signatures push)
+  std::string set_by, set_at;                      // the override's
   SPAMWALL_RESULT_JSON(SignaturesShowResult);
 };
 

@@ -213,6 +213,29 @@ const std::vector<Case>& Cases() {
        {{"/signatures", "0"}, {"/generation", "{gen}"}, {"/files", "[]"}},
        {"signatures", "show", "all"}, 2,
        "spamwallctl: The following argument was not expected: all (spamwallctl signatures show --help)\n", "usage"},
+
+      {{"signatures", "push", "{repo}/signatures/starter.sigs"}, {"signatures", "push", "{repo}/signatures/starter.sigs"},
+       "signatures.push", true,
+       {"ok: generation {gen} is live\n", "signatures: the runtime set {repo}/signatures/starter.sigs (pushed by "},
+       {{"/generation", "{gen}"}, {"/overlay/signatures/files/0/path", "\"{repo}/signatures/starter.sigs\""},
+        {"/overlay/signatures/files/0/bytes", ""}},
+       {"signatures", "push", "{repo}/tests/fixtures/signatures/bad-flag.sigs"}, 1,
+       "spamwallctl: signatures refused:\n{repo}/tests/fixtures/signatures/bad-flag.sigs:4: unknown flag 'q' (a regex takes i, m, s)\n",
+       "refused"},
+
+      // The pushed set is the live one, said so by show.
+      {{"signatures", "show"}, {"signatures", "show"}, "signatures.show", false,
+       {"generation {gen}: 49 signatures (pushed by ", "\n{repo}/signatures/starter.sigs 49 "},
+       {{"/signatures", "49"}, {"/origin", "\"override\""}, {"/set_by", ""}},
+       {"signatures", "show", "--all"}, 2,
+       "spamwallctl: The following argument was not expected: --all (spamwallctl signatures show --help)\n", "usage"},
+
+      {{"signatures", "clear"}, {"signatures", "clear"}, "signatures.clear", true,
+       {"ok: generation {gen} is live\n", "\nsignatures 0 1\n"},
+       {{"/generation", "{gen}"}, {"/overlay/signatures", "null"}},
+       {"signatures", "clear"}, 1,
+       "spamwallctl: no runtime signature set is pushed: the policy file's signatures are in force\n", "refused",
+       {"signatures", "push", "{repo}/signatures/starter.sigs"}},
   };
   return cases;
 }
@@ -318,7 +341,7 @@ TEST_F(CtlFormsTest, EveryCommandInBothFormsValidAndNot) {
     for (bool as_json : {false, true}) {
       SCOPED_TRACE(as_json ? "-j" : "human");
       if (!c.setup.empty()) {
-        ASSERT_EQ(stack_.Ctl(c.setup).code, 0);
+        ASSERT_EQ(stack_.Ctl(Args(c.setup, false)).code, 0);
         setups++;  // a mutating command, audited
       }
       const State before = Now();
@@ -380,9 +403,9 @@ TEST_F(CtlFormsTest, EveryCommandInBothFormsValidAndNot) {
   }
   // Every mutating run left its record: 2 per row, plus the refused ones.
   EXPECT_EQ(Now().audit.size() - audit_at_start, mutating_ok + audited_ok + mutating_refused + setups);
-  EXPECT_EQ(mutating_ok, 20u);
+  EXPECT_EQ(mutating_ok, 24u);
   EXPECT_EQ(audited_ok, 2u);
-  EXPECT_EQ(mutating_refused, 14u);  // 12 mutating, and the complaint refused in both forms
+  EXPECT_EQ(mutating_refused, 18u);  // 16 mutating, and the complaint refused in both forms
 }
 
 // The options also after the command (fallthrough), in both forms.
@@ -423,7 +446,7 @@ TEST(CtlFormsCoverage, EveryCommandOfTheHelpIsInTheTable) {
     if (children.empty()) commands.insert(top);
     for (const auto& child : children) commands.insert(top + " " + child);
   }
-  EXPECT_EQ(commands.size(), 19u);
+  EXPECT_EQ(commands.size(), 21u);
   std::set<std::string> tested;
   for (const Case& c : Cases()) {
     std::string two = c.human[0] + (c.human.size() > 1 ? " " + c.human[1] : "");

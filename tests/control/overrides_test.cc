@@ -66,6 +66,56 @@ TEST(OverridesTest, ModeOverrideIsNamedOnEveryPushUntilCleared) {
   EXPECT_EQ(again.err, "spamwallctl: no mode override is set: the policy file's mode (enforce) is in force\n");
 }
 
+// A pushed signature set is live, stays through a policy push and a
+// restarted controld (kept in the overlay with its texts), and is named as
+// an override until `signatures clear`.
+TEST(OverridesTest, APushedSignatureSetOutlivesPushesAndRestartsUntilCleared) {
+  Stack s;
+  ASSERT_TRUE(s.Start()) << s.Logs();
+  const std::string starter = Repo() + "/signatures/starter.sigs";
+  // A file of comments only (shorter than a string's inline buffer, as the
+  // bytes were once read after they had been moved away) is no set.
+  s.Write("comments.sigs", "# none\n");
+  CtlResult empty = s.Ctl({"signatures", "push", s.path("comments.sigs")});
+  EXPECT_EQ(empty.code, 1);
+  EXPECT_EQ(empty.err, "spamwallctl: signatures refused: the files hold no signature (`signatures clear` returns to "
+                       "the policy file's set)\n");
+  const uint64_t before = s.CtlJson({"policy", "show"})["current"]["generation"];
+  json pushed = s.CtlJson({"signatures", "push", starter});
+  EXPECT_EQ(pushed["generation"], before + 1) << pushed.dump(2);
+  EXPECT_EQ(pushed["changes"]["signatures"], json::parse(R"({"added": 1, "removed": 0})")) << pushed.dump(2);
+
+  CtlResult push = s.Ctl({"policy", "push", s.path("p2.yaml")});
+  ASSERT_EQ(push.code, 0) << push.err;
+  EXPECT_TRUE(Contains(push.out, "signatures: the runtime set " + starter + " (pushed by root at ")) << push.out;
+  json show = s.CtlJson({"signatures", "show"});
+  EXPECT_EQ(show["signatures"], 49) << show.dump(2);
+  EXPECT_EQ(show["origin"], "override");
+  EXPECT_EQ(show["set_by"], "root");
+
+  s.controld().Stop();
+  ASSERT_TRUE(s.StartControld()) << s.Logs();
+  show = s.CtlJson({"signatures", "show"});
+  EXPECT_EQ(show["signatures"], 49) << show.dump(2) << s.Logs();
+  EXPECT_EQ(show["origin"], "override");
+  json policy = s.CtlJson({"policy", "show"});
+  ASSERT_EQ(policy["overrides"].size(), 1u) << policy.dump(2);
+  EXPECT_EQ(policy["overrides"][0]["kind"], "signatures");
+  // A recompile after the restart (an overlay change) still carries it.
+  ASSERT_EQ(s.Ctl({"quarantine", "add", "100.64.5.5"}).code, 0);
+  EXPECT_EQ(s.CtlJson({"signatures", "show"})["signatures"], 49);
+
+  CtlResult clear = s.Ctl({"signatures", "clear"});
+  ASSERT_EQ(clear.code, 0) << clear.err;
+  show = s.CtlJson({"signatures", "show"});
+  EXPECT_EQ(show["signatures"], 0) << show.dump(2);
+  EXPECT_EQ(show["origin"], "file");
+  EXPECT_EQ(s.CtlJson({"policy", "show"})["overrides"], json::array());
+  CtlResult again = s.Ctl({"signatures", "clear"});
+  EXPECT_EQ(again.code, 1);
+  EXPECT_EQ(again.err, "spamwallctl: no runtime signature set is pushed: the policy file's signatures are in force\n");
+}
+
 TEST(OverridesTest, TheWholeAddressSpaceNeedsForceAndItsCoverageIsStated) {
   Stack s;
   ASSERT_TRUE(s.Start()) << s.Logs();
