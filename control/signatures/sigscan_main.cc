@@ -32,6 +32,7 @@ struct Args {
   bool explain = false, gates = false;
   std::string save_db, load_db;
   uint32_t prefilter_bytes = 0;
+  int64_t gate_bytes = -1;  // -1: the compiler's default
   size_t chunk = 0;  // 0: whole message at once
   size_t top = 0;
   double min_seconds = 1.0;
@@ -45,7 +46,9 @@ int Usage() {
                "MESSAGE-FILE-OR-DIR...\n"
                "       spamwall-sigscan --bench [--compare] [--top N] [--min-seconds S] "
                "SIGFILE... -- MESSAGE-FILE-OR-DIR...\n"
-               "       (--save DB writes the compiled database; --db DB scans with one instead of compiling)\n"
+               "       (--save DB writes the compiled database; --db DB scans with one instead of compiling;\n"
+               "        --gate-bytes N gates every regex longer than N with a literal gate, --prefilter-bytes N\n"
+               "        prefilters every one longer than N without: the planner's thresholds, to measure)\n"
                "       spamwall-sigscan --list SIGFILE...\n"
                "       spamwall-sigscan --explain SIGFILE...   (each id, its plan, seconds to plan)\n"
                "       spamwall-sigscan --gates SIGFILE...     (each id's literal gate)\n");
@@ -76,6 +79,8 @@ bool ParseArgs(int argc, char** argv, Args& a) {
       a.gates = true;
     } else if (s == "--prefilter-bytes" && i + 1 < argc) {
       a.prefilter_bytes = static_cast<uint32_t>(std::strtoul(argv[++i], nullptr, 10));
+    } else if (s == "--gate-bytes" && i + 1 < argc) {
+      a.gate_bytes = static_cast<int64_t>(std::strtoul(argv[++i], nullptr, 10));
     } else if (s == "--save" && i + 1 < argc) {
       a.save_db = argv[++i];
     } else if (s == "--db" && i + 1 < argc) {
@@ -274,10 +279,13 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
+  sw::CompileOptions options;
+  options.prefilter_source_bytes = a.prefilter_bytes;
+  if (a.gate_bytes >= 0) options.gate_source_bytes = static_cast<uint32_t>(a.gate_bytes);
   if (a.explain) {
     for (const auto& s : parsed.signatures) {
       auto start = Clock::now();
-      sw::PlanResult p = sw::PlanSignature(s);
+      sw::PlanResult p = sw::PlanSignature(s, options);
       std::printf("%s %s %.3f\n", s.id.c_str(),
                   !p.ok ? "refused" : p.plan == sw::Plan::kExact ? "exact" : p.plan == sw::Plan::kGate ? "gate" : "prefilter",
                   Seconds(start));
@@ -298,8 +306,6 @@ int main(int argc, char** argv) {
     }
   } else if (!a.pcre2_only) {
     auto start = Clock::now();
-    sw::CompileOptions options;
-    options.prefilter_source_bytes = a.prefilter_bytes;
     sw::CompileResult c = sw::Compile(parsed.signatures, options);
     if (!c.ok()) {
       for (const auto& e : c.errors) std::fprintf(stderr, "refused: %s\n", e.c_str());
