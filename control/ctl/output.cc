@@ -153,8 +153,10 @@ std::string Mode(const std::optional<api::ctl::ModeInfo>& m) {
 std::string Show(const api::ctl::ShowResult& r) {
   std::string out = Record("current", r.current) + Record("previous", r.previous);
   const json& o = r.overlay;
+  const json& sigs = At(o, "signatures");
   out += "overlay: " + Count(o, "quarantine") + " quarantined, " + Count(o, "exemptions") +
-         " exemptions, mode override " + Get(o, "mode") + "\n";
+         " exemptions, mode override " + Get(o, "mode") + ", signatures " +
+         (sigs.is_object() ? "pushed (files: " + Count(sigs, "files") + ")" : std::string("from the file")) + "\n";
   out += "mode: " + Mode(r.mode) + "\n";
   if (!r.overrides.empty()) {
     out += "runtime entries that override the policy file:\n";

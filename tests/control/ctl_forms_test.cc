@@ -50,7 +50,7 @@ const std::vector<Case>& Cases() {
       {{"policy", "show"}, {"policy", "show"}, "policy.show", false,
        {"current: generation {gen}, enforce, from {dir}/p2.yaml\n",
         "previous: generation {prev}, enforce, from {dir}/p1.yaml\n", "\nbusiness 2\n", "\nquarantine 1\n",
-        "overlay: 0 quarantined, 0 exemptions, mode override -\n", "dataplane: generation {gen}, enforce, origin "},
+        "overlay: 0 quarantined, 0 exemptions, mode override -, signatures from the file\n", "dataplane: generation {gen}, enforce, origin "},
        {{"/current/generation", "{gen}"}, {"/previous/generation", "{prev}"}, {"/dataplane/generation", "{gen}"},
         {"/current/source", "\"{dir}/p2.yaml\""}, {"/previous/summary/quarantine", "1"},
         {"/overlay/quarantine", "[]"}},

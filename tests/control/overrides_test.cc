@@ -101,6 +101,7 @@ TEST(OverridesTest, APushedSignatureSetOutlivesPushesAndRestartsUntilCleared) {
   json policy = s.CtlJson({"policy", "show"});
   ASSERT_EQ(policy["overrides"].size(), 1u) << policy.dump(2);
   EXPECT_EQ(policy["overrides"][0]["kind"], "signatures");
+  EXPECT_TRUE(Contains(s.Ctl({"policy", "show"}).out, ", signatures pushed (files: 1)\n"));
   // A recompile after the restart (an overlay change) still carries it.
   ASSERT_EQ(s.Ctl({"quarantine", "add", "100.64.5.5"}).code, 0);
   EXPECT_EQ(s.CtlJson({"signatures", "show"})["signatures"], 49);
