@@ -66,5 +66,15 @@ TEST(PolicyDiffTest, ThresholdsSamplingAndSignaturesAreLists) {
   EXPECT_TRUE(ChangedLists(PolicyDiff(&a, with("1", "sampling: {smtp_flow_rate: 64}\n"))).empty());
 }
 
+TEST(PolicyDiffTest, ASignatureFileIsItsPathAndItsText) {
+  Policy a = Load("version: 1\n"), b = a, c = a;
+  a.signature_files = {{"/etc/spamwall/s.sigs", "A spam 1 raw \"a\"\n"}};
+  b.signature_files = {{"/etc/spamwall/s.sigs", "A spam 1 raw \"b\"\n"}};  // same path, edited
+  c.signature_files = a.signature_files;
+  EXPECT_EQ(PolicyDiff(&a, b).ToJson()["signatures"],
+            (nlohmann::json{{"current", 1}, {"new", 1}, {"added", 1}, {"removed", 1}}));
+  EXPECT_TRUE(ChangedLists(PolicyDiff(&a, c)).empty());
+}
+
 }  // namespace
 }  // namespace spamwall::controld

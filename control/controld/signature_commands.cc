@@ -24,14 +24,30 @@ using proto::Request;
 
 namespace {
 
+using SignatureFiles = std::vector<Policy::SignatureFile>;
+
+// The files a client sent, as the policy model keeps them.
+SignatureFiles FilesOf(api::FileBundle&& b) {
+  SignatureFiles files;
+  for (api::BundleFile& f : b.files) files.push_back({f.path, std::move(f.bytes)});
+  return files;
+}
+
+// The parser's view of `files` (which must outlive the call).
+signatures::ParseResult Parse(const SignatureFiles& files) {
+  std::vector<signatures::SignatureText> texts;
+  for (const Policy::SignatureFile& f : files) texts.push_back({f.path, f.text});
+  return signatures::ParseSignatureTexts(texts);
+}
+
 // Per file: how many of the set came from it (origins are "FILE:LINE").
-std::vector<api::ctl::SignatureFileInfo> PerFile(const std::vector<std::pair<std::string, size_t>>& files,
+std::vector<api::ctl::SignatureFileInfo> PerFile(const SignatureFiles& files,
                                                 const std::vector<signatures::Signature>& sigs) {
   std::vector<api::ctl::SignatureFileInfo> out;
-  for (const auto& [path, bytes] : files) {
+  for (const auto& [path, text] : files) {
     api::ctl::SignatureFileInfo f;
     f.path = path;
-    f.bytes = bytes;
+    f.bytes = text.size();
     for (const auto& s : sigs)
       if (s.origin.size() > path.size() && s.origin.compare(0, path.size(), path) == 0 && s.origin[path.size()] == ':')
         f.signatures++;
@@ -54,13 +70,8 @@ Reply Controller::SignaturesCheck(const Request& r) {
   Reply bad;
   if (!BundleArg(r, &b, &bad)) return bad;
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<signatures::SignatureText> texts;
-  std::vector<std::pair<std::string, size_t>> files;
-  for (const api::BundleFile& f : b.files) {
-    texts.push_back({f.path, f.bytes});
-    files.emplace_back(f.path, f.bytes.size());
-  }
-  signatures::ParseResult parsed = signatures::ParseSignatureTexts(texts);
+  const SignatureFiles files = FilesOf(std::move(b));
+  signatures::ParseResult parsed = Parse(files);
   if (!parsed.ok()) return Refused(parsed.errors);
   api::ctl::SignaturesCheckResult res;
   res.files = PerFile(files, parsed.signatures);
@@ -85,12 +96,10 @@ Reply Controller::SignaturesPush(const Request& r, Overlay* next) {
   Reply bad;
   if (!BundleArg(r, &b, &bad)) return bad;
   SignatureOverride o;
-  for (api::BundleFile& f : b.files) o.files.push_back({f.path, std::move(f.bytes)});
-  std::vector<signatures::SignatureText> texts;  // views of o.files, now that it stays put
-  for (const Policy::SignatureFile& f : o.files) texts.push_back({f.path, f.text});
+  o.files = FilesOf(std::move(b));
   // Parsed here, so that a bad line is refused before the batch compiles;
   // Hyperscan and PCRE2 judge the patterns when the generation is built.
-  const signatures::ParseResult parsed = signatures::ParseSignatureTexts(texts);
+  const signatures::ParseResult parsed = Parse(o.files);
   if (!parsed.ok()) return Refused(parsed.errors);
   if (parsed.signatures.empty())
     return Reply::Error(proto::kRefused, "signatures refused: the files hold no signature (`signatures clear` "
@@ -111,7 +120,7 @@ Reply Controller::SignaturesClear(const Request& r, Overlay* next) {
 
 Reply Controller::SignaturesShow() {
   api::ctl::SignaturesShowResult res;
-  std::vector<Policy::SignatureFile> live;
+  SignatureFiles live;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (current_) {
@@ -124,15 +133,9 @@ Reply Controller::SignaturesShow() {
       res.set_at = overlay_.signatures->set.at;
     }
   }
-  std::vector<signatures::SignatureText> texts;
-  std::vector<std::pair<std::string, size_t>> files;
-  for (const auto& f : live) {
-    texts.push_back({f.path, f.text});
-    files.emplace_back(f.path, f.text.size());
-  }
   // The set went live, so it parses; counted here rather than kept.
-  const signatures::ParseResult parsed = signatures::ParseSignatureTexts(texts);
-  res.files = PerFile(files, parsed.signatures);
+  const signatures::ParseResult parsed = Parse(live);
+  res.files = PerFile(live, parsed.signatures);
   res.signatures = parsed.signatures.size();
   const StatsSample s = sampler_ ? sampler_->Last() : StatsSample{};
   if (!s.up) {

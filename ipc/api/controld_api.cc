@@ -12,8 +12,6 @@ using nlohmann::json;
 
 namespace {
 
-bool IsControl(unsigned char c) { return IsControlByte(c); }
-
 // Refuses any key not in `known`, naming them.
 bool KnownKeys(const json& j, std::initializer_list<const char*> known, std::string* error) {
   if (!j.is_object()) {
@@ -49,7 +47,7 @@ bool Text(const json& j, const char* key, size_t max, bool required, std::string
     return false;
   }
   for (unsigned char c : s)
-    if (IsControl(c)) {
+    if (IsControlByte(c)) {
       *error = "argument '" + std::string(key) + "' contains a control character (" +
                (c == 0 ? std::string("a NUL byte") : Printable(std::string(1, static_cast<char>(c)))) +
                "): '" + Printable(s) + "'";
