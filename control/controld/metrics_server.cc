@@ -140,6 +140,9 @@ void MetricsServer::Loop() {
     for (auto& [fd, c] : conns_)
       if (now > c->deadline) late.push_back(fd);
     for (int fd : late) Close(fd);
+    // Published once a turn, not per close or accept: an eviction closes one
+    // and accepts another, and a reader must never see the count in between.
+    open_ = conns_.size();
     if (accept_paused_ && now >= accept_resume_at_) {
       epoll_event ev{EPOLLIN, {.fd = listen_.get()}};
       epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, listen_.get(), &ev);
@@ -182,7 +185,6 @@ void MetricsServer::AcceptSome() {
     if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd.get(), &ev) != 0) continue;
     c->fd = std::move(fd);
     conns_.emplace(c->fd.get(), std::move(c));
-    open_ = conns_.size();
   }
 }
 
@@ -234,7 +236,6 @@ void MetricsServer::Respond(Conn* c) {
 
 void MetricsServer::Close(int fd) {
   conns_.erase(fd);  // closing the descriptor takes it out of epoll
-  open_ = conns_.size();
 }
 
 }  // namespace spamwall::controld
