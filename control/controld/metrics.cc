@@ -93,6 +93,25 @@ std::string RenderMetrics(const nlohmann::json& stats, double packets_per_s,
     for (const auto& wk : stats.value("workers", nlohmann::json::array()))
       w.Sample("spamwall_worker_packets_total", L("worker", Str(wk.value("worker", nlohmann::json(0)))),
                Num(wk, "packets"));
+    // Per stage of the workers' poll, over the timed polls (one in 16):
+    // rate(cycles) / rate(packets) is the stage's cycles per packet.
+    const nlohmann::json stages = stats.value("stages", nlohmann::json::array());
+    const std::pair<const char*, const char*> stage_series[] = {
+        {"calls", "spamwall_stage_calls_total"},
+        {"packets", "spamwall_stage_packets_total"},
+        {"cycles", "spamwall_stage_cycles_total"}};
+    for (const auto& [key, name] : stage_series) {
+      w.Family(name, "counter",
+               (std::string("Per worker stage (rx, parse, classify, act, tx), timed polls only: ") +
+                key + ".").c_str());
+      for (const auto& st : stages)
+        w.Sample(name, L("stage", Str(st.value("stage", nlohmann::json("")))), Num(st, key));
+    }
+    w.Family("spamwall_stage_cycles_per_packet", "gauge",
+             "Per worker stage: TSC cycles per packet since the dataplane started.");
+    for (const auto& st : stages)
+      w.Sample("spamwall_stage_cycles_per_packet", L("stage", Str(st.value("stage", nlohmann::json("")))),
+               Num(st, "cycles_per_packet"));
     w.Family("spamwall_generation_packets_total", "counter", "Packets per policy generation.");
     for (const auto& g : stats.value("generations", nlohmann::json::array()))
       w.Sample("spamwall_generation_packets_total",

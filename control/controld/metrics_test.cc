@@ -19,6 +19,8 @@ TEST(MetricsTest, RendersEverySeriesWithHelpAndType) {
       {"ports", {{{"port", 0}, {"name", "net_null0"}, {"role", "sub\"side"}, {"rx", 500}, {"tx", 450},
                   {"dropped", 50}, {"tx_failed", 1}}}},
       {"workers", {{{"worker", 0}, {"packets", 1000}}}},
+      {"stages", {{{"stage", "classify"}, {"calls", 4}, {"packets", 100}, {"cycles", 2500},
+                   {"cycles_per_call", 625.0}, {"cycles_per_packet", 25.0}}}},
       {"generations", {{{"generation", 3}, {"packets", 400}}, {{"generation", 4}, {"packets", 600}}}}};
   ControldCounters c;
   c.pushes["ok"] = 2;
@@ -39,6 +41,9 @@ TEST(MetricsTest, RendersEverySeriesWithHelpAndType) {
   EXPECT_TRUE(Has(m, "spamwall_port_tx_failed_total{port=\"0\",name=\"net_null0\",role=\"sub\\\"side\"} 1")) << m;
   EXPECT_TRUE(Has(m, "spamwall_worker_packets_total{worker=\"0\"} 1000")) << m;
   EXPECT_TRUE(Has(m, "spamwall_generation_packets_total{generation=\"4\"} 600")) << m;
+  EXPECT_TRUE(Has(m, "spamwall_stage_cycles_total{stage=\"classify\"} 2500")) << m;
+  EXPECT_TRUE(Has(m, "spamwall_stage_calls_total{stage=\"classify\"} 4")) << m;
+  EXPECT_TRUE(Has(m, "spamwall_stage_cycles_per_packet{stage=\"classify\"} 25")) << m;
   EXPECT_TRUE(Has(m, "spamwall_policy_generation 4")) << m;
   EXPECT_TRUE(Has(m, "spamwall_packets_per_second 12.5")) << m;
   EXPECT_TRUE(Has(m, "spamwall_policy_pushes_total{result=\"ok\"} 2")) << m;

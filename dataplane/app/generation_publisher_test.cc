@@ -120,7 +120,7 @@ TEST(WorkerCountersTest, SnapshotAndAddWalkEveryField) {
   ForEachCounter(c, s, [&](const uint64_t& a, uint64_t& b) { same = same && a == b; });
   EXPECT_TRUE(same);
   s.Add(c);
-  EXPECT_EQ(s.io_cycles, 2 * c.io_cycles);
+  EXPECT_EQ(s.stage[kStageTx].cycles, 2 * c.stage[kStageTx].cycles);
   AddRelaxed(s.bursts, 5);
   EXPECT_EQ(LoadRelaxed(s.bursts), 2 * c.bursts + 5);
 }

@@ -33,6 +33,22 @@ uint64_t TotalDropped(const GenerationCounters& c) {
 
 namespace {
 
+// The timed polls' cycles: classify (parse and classify stages) and I/O (rx,
+// act, tx), over the packets those polls judged.
+struct StageCycles {
+  double classify = 0, io = 0;
+  uint64_t packets = 0;
+};
+
+StageCycles SumStages(const WorkerCounters& c) {
+  StageCycles out;
+  out.classify = static_cast<double>(c.stage[kStageParse].cycles + c.stage[kStageClassify].cycles);
+  out.io = static_cast<double>(c.stage[kStageRx].cycles + c.stage[kStageAct].cycles +
+                               c.stage[kStageTx].cycles);
+  out.packets = c.stage[kStageClassify].packets;
+  return out;
+}
+
 nlohmann::json CountersJson(const RunCounters& counters, const RunInfo& run) {
   const GenerationCounters& v = counters.verdicts;
   const WorkerCounters& c = counters.io;
@@ -52,10 +68,11 @@ nlohmann::json CountersJson(const RunCounters& counters, const RunInfo& run) {
                    {"attempts_recorded", c.attempts_recorded},
                    {"attempts_ring_full", c.attempts_ring_full}};
   j["bursts"] = c.bursts;
-  if (v.packets) {
-    j["cycles_per_packet"] = {
-        {"classify", static_cast<double>(c.classify_cycles) / v.packets},
-        {"io", static_cast<double>(c.io_cycles) / v.packets}};
+  j["stages"] = StagesJson(c);
+  if (const StageCycles sc = SumStages(c); sc.packets) {
+    j["cycles_per_packet"] = {{"classify", sc.classify / sc.packets},
+                              {"io", sc.io / sc.packets},
+                              {"total", (sc.classify + sc.io) / sc.packets}};
   }
   nlohmann::json ports = nlohmann::json::array();
   for (const PortInfo& p : run.ports) {
@@ -68,6 +85,19 @@ nlohmann::json CountersJson(const RunCounters& counters, const RunInfo& run) {
 }
 
 }  // namespace
+
+nlohmann::json StagesJson(const WorkerCounters& c) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (int s = 0; s < kStageCount; s++) {
+    const StageCounters& st = c.stage[s];
+    nlohmann::json row = {{"stage", WorkerStageName(s)}, {"calls", st.calls},
+                          {"packets", st.packets}, {"cycles", st.cycles}};
+    row["cycles_per_call"] = st.calls ? static_cast<double>(st.cycles) / st.calls : 0.0;
+    row["cycles_per_packet"] = st.packets ? static_cast<double>(st.cycles) / st.packets : 0.0;
+    rows.push_back(row);
+  }
+  return rows;
+}
 
 nlohmann::json StatsJson(const RunInfo& run, const RunCounters& counters) {
   nlohmann::json j = CountersJson(counters, run);
@@ -134,11 +164,18 @@ std::string HumanReport(const RunInfo& run, const RunCounters& counters) {
              pc.tx_failed ? ("  tx_failed " + std::to_string(pc.tx_failed)).c_str() : "");
     out += line;
   }
-  if (v.packets && run.tsc_hz) {
+  if (const StageCycles sc = SumStages(c); sc.packets && run.tsc_hz) {
     snprintf(line, sizeof line, "cycles/packet  classify %.1f  io %.1f  (%zu worker%s)\n",
-             static_cast<double>(c.classify_cycles) / v.packets,
-             static_cast<double>(c.io_cycles) / v.packets, workers, workers == 1 ? "" : "s");
+             sc.classify / sc.packets, sc.io / sc.packets, workers, workers == 1 ? "" : "s");
     out += line;
+    out += "  stage   ";
+    for (int s = 0; s < kStageCount; s++) {
+      const StageCounters& st = c.stage[s];
+      snprintf(line, sizeof line, " %s %.1f", WorkerStageName(s),
+               static_cast<double>(st.cycles) / static_cast<double>(sc.packets));
+      out += line;
+    }
+    out += "\n";
   }
   return out;
 }

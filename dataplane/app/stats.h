@@ -50,6 +50,10 @@ nlohmann::json CountsByReason(const uint64_t (&v)[SW_REASON_COUNT]);
 // Sum of every drop reason (reason 0 left out).
 uint64_t TotalDropped(const GenerationCounters& c);
 
+// The per-stage cycle rows of the timed polls (worker_counters.h): stage,
+// calls, packets, cycles, cycles_per_call, cycles_per_packet.
+nlohmann::json StagesJson(const WorkerCounters& c);
+
 nlohmann::json StatsJson(const RunInfo& run, const RunCounters& counters);
 
 // A short report for an operator's terminal.

@@ -71,8 +71,11 @@ TEST(StatsTest, ReadCountersTakesVerdictsFromEveryGeneration) {
   pub.live()->load()->workers[1].packets += 1;  // the live generation counts too
   pub.live()->load()->workers[1].passed += 1;
   packets += 1;
-  w0.port[0].rx = 12, w0.bursts = 3, w0.classify_cycles = 1200;
-  w1.port[0].rx = 7, w1.bursts = 4, w1.classify_cycles = 700;
+  w0.port[0].rx = 12, w0.bursts = 3;
+  w1.port[0].rx = 7, w1.bursts = 4;
+  // Timed polls: 2 of worker 0's packets and 1 of worker 1's.
+  w0.stage[kStageParse] = {1, 2, 300}, w0.stage[kStageClassify] = {1, 2, 900};
+  w1.stage[kStageClassify] = {1, 1, 300}, w1.stage[kStageRx] = {2, 1, 600};
   RunCounters c = ReadCounters(&pub, {&w0, &w1});
   EXPECT_EQ(c.verdicts.packets, packets);
   ASSERT_EQ(c.worker_verdicts.size(), 2u);
@@ -88,7 +91,14 @@ TEST(StatsTest, ReadCountersTakesVerdictsFromEveryGeneration) {
   EXPECT_EQ(j["dropped"]["mx_fence"], 3);
   EXPECT_EQ(j["dropped_total"], 3);
   EXPECT_EQ(j["ports"][0]["rx"], 19);
-  EXPECT_DOUBLE_EQ(j["cycles_per_packet"]["classify"].get<double>(), 1900.0 / packets);
+  // Per packet of the timed polls (3), not of the run.
+  EXPECT_DOUBLE_EQ(j["cycles_per_packet"]["classify"].get<double>(), 1500.0 / 3);
+  EXPECT_DOUBLE_EQ(j["cycles_per_packet"]["io"].get<double>(), 600.0 / 3);
+  ASSERT_EQ(j["stages"].size(), static_cast<size_t>(kStageCount));
+  EXPECT_EQ(j["stages"][kStageRx]["stage"], "rx");
+  EXPECT_EQ(j["stages"][kStageRx]["calls"], 2);
+  EXPECT_DOUBLE_EQ(j["stages"][kStageRx]["cycles_per_call"].get<double>(), 300.0);
+  EXPECT_DOUBLE_EQ(j["stages"][kStageClassify]["cycles_per_packet"].get<double>(), 400.0);
   EXPECT_EQ(j["workers"][0]["packets"], 12);
   EXPECT_EQ(j["workers"][1]["packets"], 7);
   EXPECT_EQ(j["workers"][1]["bursts"], 4);

@@ -22,6 +22,37 @@ namespace {
 constexpr uint32_t kHeaderBytes = 256;
 constexpr int kTxRetries = 8;
 
+// Times the stages of one poll when it is a timed one (kStageTimedEvery):
+// each Lap charges the cycles since the previous one to a stage. Kept on the
+// stack and added to the worker's counters once per poll.
+class StageClock {
+ public:
+  explicit StageClock(bool on) : on_(on), last_(on ? rte_rdtsc() : 0) {}
+  void Lap(WorkerStage stage, uint32_t packets) {
+    if (!on_) return;
+    const uint64_t now = rte_rdtsc();
+    StageCounters& s = laps_[stage];
+    s.calls++;
+    s.packets += packets;
+    s.cycles += now - last_;
+    last_ = now;
+  }
+  void AddTo(WorkerCounters* c) const {
+    if (!on_) return;
+    for (int i = 0; i < kStageCount; i++) {
+      if (laps_[i].calls == 0) continue;
+      AddRelaxed(c->stage[i].calls, laps_[i].calls);
+      AddRelaxed(c->stage[i].packets, laps_[i].packets);
+      AddRelaxed(c->stage[i].cycles, laps_[i].cycles);
+    }
+  }
+
+ private:
+  bool on_;
+  uint64_t last_;
+  StageCounters laps_[kStageCount];
+};
+
 // Sends all of pkts or counts and frees what the port refuses.
 uint16_t TransmitAll(uint16_t port, uint16_t queue, rte_mbuf** pkts, uint16_t n,
                      PortCounters* pc) {
@@ -113,11 +144,10 @@ void RecordAttempts(const SampleTap& tap, const uint8_t* const* frames, const ui
 // Judges a burst, counts its verdicts into g (this worker's slot of the
 // generation that judged it) and the rest into c, sends or drops each frame.
 // Counts are gathered on the stack and stored once per burst: one relaxed
-// store per counter that moved (worker_counters.h). Returns the cycles spent
-// classifying.
-uint64_t ProcessBurst(const WorkerConfig& cfg, const CompiledPolicy& policy, GenerationCounters* g,
-                      uint16_t in_port, uint16_t out_port, rte_mbuf** pkts, uint16_t n,
-                      WorkerCounters* c) {
+// store per counter that moved (worker_counters.h).
+void ProcessBurst(const WorkerConfig& cfg, const CompiledPolicy& policy, GenerationCounters* g,
+                  uint16_t in_port, uint16_t out_port, rte_mbuf** pkts, uint16_t n,
+                  WorkerCounters* c, StageClock* clock) {
   const uint8_t* frames[kMaxBurst];
   uint32_t readable[kMaxBurst], lengths[kMaxBurst];
   alignas(64) uint8_t linear[kMaxBurst][kHeaderBytes];
@@ -134,11 +164,12 @@ uint64_t ProcessBurst(const WorkerConfig& cfg, const CompiledPolicy& policy, Gen
     }
   }
 
-  uint64_t t0 = rte_rdtsc();
   sw_parsed parsed[kMaxBurst];
   Verdict verdicts[kMaxBurst];
-  ClassifyBurst(policy, frames, readable, lengths, n, parsed, verdicts);
-  const uint64_t classify_cycles = rte_rdtsc() - t0;
+  ParseBurst(frames, readable, lengths, n, parsed);
+  clock->Lap(kStageParse, n);
+  JudgeBurst(policy, parsed, n, verdicts);
+  clock->Lap(kStageClassify, n);
 
   rte_mbuf* pass[kMaxBurst];
   rte_mbuf* drop[kMaxBurst];
@@ -175,6 +206,7 @@ uint64_t ProcessBurst(const WorkerConfig& cfg, const CompiledPolicy& policy, Gen
     if (malformed[m]) AddRelaxed(c->malformed[m], malformed[m]);
   AddRelaxed(c->port[in_port].rx, n);
   if (nd) AddRelaxed(c->port[in_port].dropped, nd);
+  clock->Lap(kStageAct, n);
   if (np) TransmitAll(out_port, cfg.queue, pass, np, &c->port[out_port]);
   if (nd) {
     if (cfg.drop_port >= 0) {
@@ -185,36 +217,37 @@ uint64_t ProcessBurst(const WorkerConfig& cfg, const CompiledPolicy& policy, Gen
       rte_pktmbuf_free_bulk(drop, nd);
     }
   }
-  return classify_cycles;
+  clock->Lap(kStageTx, n);
 }
 
 uint16_t PollPort(const WorkerConfig& cfg, Generation* live, uint16_t in_port, uint16_t out_port,
-                  WorkerCounters* c, uint64_t* classify_cycles) {
+                  WorkerCounters* c, StageClock* clock) {
   rte_mbuf* pkts[kMaxBurst];
   uint16_t n = rte_eth_rx_burst(in_port, cfg.queue, pkts, std::min(cfg.burst, kMaxBurst));
-  if (n == 0) return 0;
+  if (n == 0) {
+    clock->Lap(kStageRx, 0);
+    return 0;
+  }
   for (uint16_t i = 0; i < n && i < 8; i++) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
   AddRelaxed(c->bursts, 1);
-  *classify_cycles += ProcessBurst(cfg, live->PolicyFor(cfg.socket), &live->workers[cfg.index], in_port,
-                                   out_port, pkts, n, c);
+  clock->Lap(kStageRx, n);
+  ProcessBurst(cfg, live->PolicyFor(cfg.socket), &live->workers[cfg.index], in_port, out_port, pkts,
+               n, c, clock);
   return n;
 }
 
 }  // namespace
 
 uint32_t PollOnce(const WorkerConfig& cfg, WorkerCounters* c) {
-  uint64_t t0 = rte_rdtsc();
-  uint64_t classify = 0;
+  // The worker is its counters' only writer: a plain read of its own count.
+  StageClock clock(c->polls % kStageTimedEvery == 0);
   // One load per poll: a policy swapped in between polls applies from the
   // next; the one loaded here is not touched after the quiescent report.
   Generation* live = cfg.policy->load(std::memory_order_acquire);
-  uint32_t n = PollPort(cfg, live, cfg.port_a, cfg.port_b, c, &classify);
-  n += PollPort(cfg, live, cfg.port_b, cfg.port_a, c, &classify);
+  uint32_t n = PollPort(cfg, live, cfg.port_a, cfg.port_b, c, &clock);
+  n += PollPort(cfg, live, cfg.port_b, cfg.port_a, c, &clock);
   if (cfg.rcu) cfg.rcu->Quiescent(cfg.reader_id);
-  if (n) {
-    AddRelaxed(c->classify_cycles, classify);
-    AddRelaxed(c->io_cycles, (rte_rdtsc() - t0) - classify);
-  }
+  clock.AddTo(c);
   return n;
 }
 

@@ -63,8 +63,12 @@ static inline uint16_t sw_load_be16(const uint8_t *p) {
   return (uint16_t)(((uint16_t)p[0] << 8) | p[1]);
 }
 
+/* A fixed-size copy (one or two moves; a byte loop here was a third of the
+ * classify stage's cycles). sw_parse_frame zeroes `out` first, so an IPv4
+ * address leaves bytes 4..15 zero. clang -target bpf lowers it too. */
 static inline void sw_copy_addr(uint8_t *to, const uint8_t *from, int n) {
-  for (int i = 0; i < 16; i++) to[i] = i < n ? from[i] : 0;
+  if (n == 4) __builtin_memcpy(to, from, 4);
+  else __builtin_memcpy(to, from, 16);
 }
 
 /* Reads the TCP ports at l4 if the IP length leaves room for them. */

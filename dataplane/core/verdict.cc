@@ -32,15 +32,11 @@ std::string_view MalformedName(uint8_t malformed) {
 
 namespace {
 
-void ClassifyChunk(const CompiledPolicy& policy, const uint8_t* const* frames,
-                   const uint32_t* readable, const uint32_t* frame_len, uint16_t n,
-                   sw_parsed* parsed, Verdict* verdicts) {
-  for (uint16_t i = 0; i < n; i++) {
-    if (i + 1 < n) __builtin_prefetch(frames[i + 1]);
-    sw_parse_frame(frames[i], readable[i], frame_len[i], &parsed[i]);
-  }
-  // Only mail-port packets pay for lookups (about one in seven); their S and
-  // D keys go to one LookupBurst per family.
+// Lookups and rules for up to kMaxClassifyBurst parsed packets. Only
+// mail-port packets pay for lookups (about one in seven); their S and D keys
+// go to one LookupBurst per family.
+void JudgeChunk(const CompiledPolicy& policy, const sw_parsed* parsed, uint16_t n,
+                Verdict* verdicts) {
   uint8_t spf[kMaxClassifyBurst], dpf[kMaxClassifyBurst];
   uint16_t pending[kMaxClassifyBurst];  // packet index; keys 2k (S), 2k+1 (D)
   const uint8_t* keys4[2 * kMaxClassifyBurst];
@@ -73,13 +69,27 @@ void ClassifyChunk(const CompiledPolicy& policy, const uint8_t* const* frames,
 
 }  // namespace
 
+void ParseBurst(const uint8_t* const* frames, const uint32_t* readable, const uint32_t* frame_len,
+                uint16_t n, sw_parsed* parsed) {
+  for (uint16_t i = 0; i < n; i++) {
+    if (i + 1 < n) __builtin_prefetch(frames[i + 1]);
+    sw_parse_frame(frames[i], readable[i], frame_len[i], &parsed[i]);
+  }
+}
+
+void JudgeBurst(const CompiledPolicy& policy, const sw_parsed* parsed, uint16_t n,
+                Verdict* verdicts) {
+  for (uint16_t at = 0; at < n; at += kMaxClassifyBurst) {
+    uint16_t k = static_cast<uint16_t>(n - at < kMaxClassifyBurst ? n - at : kMaxClassifyBurst);
+    JudgeChunk(policy, parsed + at, k, verdicts + at);
+  }
+}
+
 void ClassifyBurst(const CompiledPolicy& policy, const uint8_t* const* frames,
                    const uint32_t* readable, const uint32_t* frame_len, uint16_t n,
                    sw_parsed* parsed, Verdict* verdicts) {
-  for (uint16_t at = 0; at < n; at += kMaxClassifyBurst) {
-    uint16_t k = static_cast<uint16_t>(n - at < kMaxClassifyBurst ? n - at : kMaxClassifyBurst);
-    ClassifyChunk(policy, frames + at, readable + at, frame_len + at, k, parsed + at, verdicts + at);
-  }
+  ParseBurst(frames, readable, frame_len, n, parsed);
+  JudgeBurst(policy, parsed, n, verdicts);
 }
 
 }  // namespace spamwall

@@ -69,11 +69,16 @@ inline Verdict ClassifyFrame(const CompiledPolicy& policy, const uint8_t* frame,
 
 // A burst: parse every frame, look the mail-port packets' addresses up
 // together (LookupBurst, kMaxClassifyBurst frames at a time), then judge.
-// Same results as ClassifyFrame on each frame.
+// Same results as ClassifyFrame on each frame. ClassifyBurst is ParseBurst
+// then JudgeBurst; the worker calls the two itself to time them apart.
 constexpr uint16_t kMaxClassifyBurst = 64;
 void ClassifyBurst(const CompiledPolicy& policy, const uint8_t* const* frames,
                    const uint32_t* readable, const uint32_t* frame_len, uint16_t n,
                    sw_parsed* parsed, Verdict* verdicts);
+void ParseBurst(const uint8_t* const* frames, const uint32_t* readable, const uint32_t* frame_len,
+                uint16_t n, sw_parsed* parsed);
+void JudgeBurst(const CompiledPolicy& policy, const sw_parsed* parsed, uint16_t n,
+                Verdict* verdicts);
 
 }  // namespace spamwall
 

@@ -27,6 +27,8 @@ constexpr char kUsage[] =
     "  --flows N        concurrent flows (default: packets / 8, at least 1)\n"
     "  --mtu N          IP MTU of the link (default 1500)\n"
     "  --ipv6-share X   share of IPv6 flows where both ends have IPv6 (default 0.3)\n"
+    "  --max-frame N    cut payloads so no frame exceeds N bytes (60: the 64-byte\n"
+    "                   mix, with the FCS); headers and verdicts unchanged\n"
     "  --policy FILE    draw addresses from this policy's lists (default: the pools\n"
     "                   of examples/policy.yaml); external hosts are documentation space\n"
     "  --fixtures FILE  write every fixture of a packets.yaml instead of the mix\n";
@@ -79,6 +81,7 @@ int main(int argc, char** argv) {
     else if (arg == "--flows" && ParseNumber(value, 1, 1e9, &v)) options.flows = static_cast<size_t>(v), flows_given = true;
     else if (arg == "--mtu" && ParseNumber(value, 576, 9000, &v)) options.mtu = static_cast<uint16_t>(v);
     else if (arg == "--ipv6-share" && ParseNumber(value, 0, 1, &v)) options.ipv6_share = v;
+    else if (arg == "--max-frame" && ParseNumber(value, 60, 65535, &v)) options.max_frame = static_cast<size_t>(v);
     else return Usage(("bad option or value: " + std::string(arg) + " " + value).c_str());
   }
   if (out.empty()) return Usage("--out FILE is required");

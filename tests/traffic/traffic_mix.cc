@@ -828,6 +828,13 @@ class Generator {
     }
     TrafficPacket p;
     p.frame = fixtures::BuildFrame(spec);
+    if (o_.max_frame && p.frame.size() > o_.max_frame && !spec.payload.empty()) {
+      // A rate mix: the payload cut (sequence numbers keep the whole
+      // length), the headers and so the verdict unchanged.
+      spec.payload.resize(spec.payload.size() - std::min(spec.payload.size(),
+                                                         p.frame.size() - o_.max_frame));
+      p.frame = fixtures::BuildFrame(spec);
+    }
     p.kind = f.kind;
     p.expect_reason = Info(f.kind).reason;
     return p;

@@ -78,6 +78,10 @@ struct TrafficMixOptions {
   double ipv6_share = 0.3;    // of the flows where both ends have IPv6 pools
   uint16_t mtu = 1500;        // IP MTU (PPPoE flows: 8 less); frames are 60..mtu+14 bytes
                               // plus 4 per VLAN tag
+  // > 0: payloads are cut so that no frame is longer than this (headers are
+  // never cut; 60 makes the 64-byte mix, 64 on the wire with the FCS).
+  // Sequence numbers still count the whole payload: for rate tests only.
+  size_t max_frame = 0;
 };
 
 struct TrafficPacket {

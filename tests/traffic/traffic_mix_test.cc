@@ -129,6 +129,41 @@ TEST(TrafficMix, ExamplePolicyDecidesWhatTheLabelsSay) {
   for (uint8_t r = 0; r < SW_REASON_COUNT; r++) EXPECT_GT(reasons[r], 0u) << ReasonName(r);
 }
 
+// The 64-byte mix: the same packets cut to 60 bytes (or their headers),
+// each still judged as its label says.
+TEST(TrafficMix, MaxFrameCutsPayloadsNotVerdicts) {
+  Diagnostics diag;
+  std::unique_ptr<CompiledPolicy> policy = LoadAndCompile(ExamplePolicyPath(), {}, &diag);
+  ASSERT_TRUE(policy) << diag.ToString();
+  TrafficMixOptions o = Options(7, 5000);
+  o.max_frame = 60;
+  const std::vector<TrafficPacket> cut = GenerateLabeledTrafficMix(o);
+  const std::vector<TrafficPacket> whole = GenerateLabeledTrafficMix(Options(7, 5000));
+  ASSERT_EQ(cut.size(), whole.size());
+  size_t at_60 = 0;
+  for (size_t i = 0; i < cut.size(); i++) {
+    const TrafficPacket& p = cut[i];
+    EXPECT_EQ(p.kind, whole[i].kind);
+    EXPECT_LE(p.frame.size(), whole[i].frame.size());
+    at_60 += p.frame.size() == 60;
+    const sw_parsed a = Parse(p.frame), b = Parse(whole[i].frame);
+    EXPECT_EQ(a.l3, b.l3);
+    EXPECT_EQ(a.dport, b.dport);
+    sw_parsed parsed;
+    uint32_t len = static_cast<uint32_t>(p.frame.size());
+    Verdict v = ClassifyFrame(*policy, p.frame.data(), len, len, &parsed);
+    EXPECT_EQ(ReasonName(v.reason), ReasonName(p.expect_reason)) << FlowKindName(p.kind) << " #" << i;
+    // Longer than 60 only when the headers alone are (IPv6, tags, TCP options).
+    if (p.frame.size() > 60 && !a.malformed && p.kind != FlowKind::kFragment && a.l3 != SW_L3_NONE) {
+      uint32_t header = a.l4_proto == SW_IPPROTO_TCP ? (p.frame[a.l4_offset + 12] >> 4) * 4u
+                        : a.l4_proto == 17            ? 8u
+                                                      : a.l4_length;
+      EXPECT_EQ(a.l4_length, header) << FlowKindName(p.kind) << " #" << i;
+    }
+  }
+  EXPECT_GT(at_60, cut.size() / 2);
+}
+
 TEST(TrafficMix, ExamplePoolsAreThoseOfExamplesPolicy) {
   Diagnostics diag;
   std::optional<Policy> policy = LoadPolicyFile(ExamplePolicyPath(), &diag);
