@@ -104,6 +104,7 @@ nlohmann::json StatsJson(const RunInfo& run, const RunCounters& counters) {
   j["mode"] = run.mode;
   j["elapsed_s"] = run.elapsed_s;
   if (run.elapsed_s > 0) j["packets_per_s"] = counters.verdicts.packets / run.elapsed_s;
+  if (run.tsc_hz) j["tsc_hz"] = run.tsc_hz;  // the unit of the cycle counts
   if (run.policy) {
     const PolicySummary& s = run.policy->summary;
     j["policy"] = {{"source", run.policy->source},
