@@ -87,6 +87,8 @@ int Answer(const char* cmd, const char*, rte_tel_data* d) {
     AddEach(d, s["ports"], "name", "");
   } else if (c == "/spamwall/workers") {
     AddEach(d, s["workers"], "worker", "worker_");
+  } else if (c == "/spamwall/stages") {
+    AddEach(d, s["stages"], "stage", "");
   } else {
     s.erase("ports");
     s.erase("workers");
@@ -105,6 +107,8 @@ void StartTelemetry(std::function<nlohmann::json()> stats, GenerationPublisher* 
     rte_telemetry_register_cmd("/spamwall/ports", Answer, "spamwall per-port counters. No parameters");
     rte_telemetry_register_cmd("/spamwall/workers", Answer,
                                "spamwall per-worker counters. No parameters");
+    rte_telemetry_register_cmd("/spamwall/stages", Answer,
+                               "spamwall per-stage cycles of the workers' poll (timed polls). No parameters");
     rte_telemetry_register_cmd("/spamwall/generations", Answer,
                                "spamwall counters per policy generation. No parameters");
     rte_telemetry_register_cmd("/spamwall/policy", Answer, "spamwall live policy. No parameters");

@@ -230,6 +230,9 @@ TEST_F(DataplaneControlTest, TelemetryCommandsAnswerFromTheSameCounters) {
   EXPECT_TRUE(ports.contains("net_null0")) << ports;
   EXPECT_TRUE(ask("/spamwall/generations").contains("generation_0"));
   EXPECT_TRUE(ask("/spamwall/workers").contains("worker_0"));
+  nlohmann::json stages = ask("/spamwall/stages");
+  ASSERT_TRUE(stages.contains("classify")) << stages;
+  EXPECT_TRUE(stages["classify"].contains("cycles_per_packet")) << stages;
 
   // DPDK 22.11's own heap and memzone commands index their tables with the
   // parameter unchecked; answered by spamwall's guards, a bad index is a
