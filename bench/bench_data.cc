@@ -9,10 +9,9 @@
 // counters with these. Every frame's label is checked against the reference
 // verdict before anything is written; a mismatch is this tool's bug and
 // fails it.
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
+#include <cerrno>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -67,10 +66,6 @@ struct Options {
   uint64_t prefixes = 1'000'000, packets = 4096, flows = 4096, max_frame = 60, seed = 1;
 };
 
-// A host route for an active subscriber: inside prefix `inside` when the set
-// has one, so the lookup walks as deep as the longest prefix above it.
-Prefix Host(const Prefix& inside, std::mt19937_64& rng) { return AddressIn(inside, rng()); }
-
 void WriteLines(const std::string& path, const std::vector<Prefix>& prefixes) {
   std::ofstream f(path);
   for (const Prefix& p : prefixes) f << FormatPrefix(p) << '\n';
@@ -86,28 +81,33 @@ int Run(const Options& o) {
   for (const Prefix& p : set)
     if (p.length == p.max_length()) taken.insert(FormatPrefix(p));
 
-  auto pick_hosts = [&](size_t count, int cls) {  // cls: i % 10 < 7 consumer, else business
+  // Host routes for active subscribers, each inside a prefix of its class
+  // (WritePolicyWithPools' split: i % 10 < 7 consumer, < 9 business), so the
+  // lookup walks as deep as the longest prefix above it; with no set, in
+  // 0.0.0.0/1 or 2a00::/16.
+  auto pick_hosts = [&](size_t count, bool consumer) {
     std::vector<Prefix> hosts;
     for (size_t tries = 0; hosts.size() < count && tries < count * 100; tries++) {
       Prefix inside;
       if (!set.empty()) {
         size_t i = rng() % set.size();
-        if ((i % 10 < 7) != (cls == 0) || i % 10 == 9) continue;
+        if ((i % 10 < 7) != consumer || i % 10 == 9) continue;
         inside = set[i];
       } else {
         inside.family = rng() % 10 < 7 ? 4 : 6;
         inside.length = inside.family == 4 ? 1 : 16;
         inside.addr[0] = inside.family == 4 ? 0x00 : 0x2a;
-        inside.addr[1] = inside.family == 4 ? 0 : 0x00;
       }
-      Prefix h = Host(inside, rng);
+      Prefix h = AddressIn(inside, rng());
       if (inside.family == 4 && h.addr[0] == 0) h.addr[0] = 1;
       if (taken.insert(FormatPrefix(h)).second) hosts.push_back(h);
     }
     return hosts;
   };
-  std::vector<Prefix> consumer_hosts = pick_hosts(kConsumerHosts + kQuarantined + kExempt, 0);
-  std::vector<Prefix> business_hosts = pick_hosts(kBusinessHosts, 1);
+  std::vector<Prefix> consumer_hosts = pick_hosts(kConsumerHosts + kQuarantined + kExempt, true);
+  std::vector<Prefix> business_hosts = pick_hosts(kBusinessHosts, false);
+  if (consumer_hosts.size() <= kQuarantined + kExempt)
+    throw std::runtime_error("too few consumer prefixes for the mix's subscribers");
   std::vector<Prefix> quarantined(consumer_hosts.end() - kQuarantined - kExempt,
                                   consumer_hosts.end() - kExempt);
   std::vector<Prefix> exempt(consumer_hosts.end() - kExempt, consumer_hosts.end());
