@@ -29,7 +29,7 @@ namespace {
 
 struct Args {
   bool json = false, pcre2_only = false, bench = false, compare = false, list = false;
-  bool explain = false, gates = false;
+  bool explain = false, gates = false, windows = true;
   std::string save_db, load_db;
   uint32_t prefilter_bytes = 0;
   int64_t gate_bytes = -1;  // -1: the compiler's default
@@ -48,7 +48,8 @@ int Usage() {
                "SIGFILE... -- MESSAGE-FILE-OR-DIR...\n"
                "       (--save DB writes the compiled database; --db DB scans with one instead of compiling;\n"
                "        --gate-bytes N gates every regex longer than N with a literal gate, --prefilter-bytes N\n"
-               "        prefilters every one longer than N without: the planner's thresholds, to measure)\n"
+               "        prefilters every one longer than N without: the planner's thresholds, to measure;\n"
+               "        --no-windows confirms gated regexes over the whole message, not around their literals)\n"
                "       spamwall-sigscan --list SIGFILE...\n"
                "       spamwall-sigscan --explain SIGFILE...   (each id, its plan, seconds to plan)\n"
                "       spamwall-sigscan --gates SIGFILE...     (each id's literal gate)\n");
@@ -77,6 +78,8 @@ bool ParseArgs(int argc, char** argv, Args& a) {
       a.explain = true;
     } else if (s == "--gates") {
       a.gates = true;
+    } else if (s == "--no-windows") {
+      a.windows = false;
     } else if (s == "--prefilter-bytes" && i + 1 < argc) {
       a.prefilter_bytes = static_cast<uint32_t>(std::strtoul(argv[++i], nullptr, 10));
     } else if (s == "--gate-bytes" && i + 1 < argc) {
@@ -217,7 +220,9 @@ void PrintTop(sw::ReferenceMatcher& ref, const sw::Database* db,
 }
 
 // Where the engine's PCRE2 time goes: each confirmed signature's PCRE2
-// time over the messages it was confirmed on, the costliest first.
+// time over the messages it was confirmed on, the costliest first. The
+// time is a whole-message search's: a signature confirmed in windows
+// ("gate+win") costs the engine less.
 void PrintConfirmations(const sw::Database& db, sw::ReferenceMatcher& ref,
                         const std::vector<sw::MessageFile>& msgs, const Args& a) {
   sw::Scratch scratch(db);
@@ -246,7 +251,8 @@ void PrintConfirmations(const sw::Database& db, sw::ReferenceMatcher& ref,
   for (size_t k = 0; k < std::min(a.top, order.size()); ++k) {
     uint32_t i = order[k].second;
     std::printf("  %8.3f s  %-9s %5u of %zu messages  %s\n", order[k].first,
-                db.plan(i) == sw::Plan::kGate ? "gate" : "prefilter", runs[i], msgs.size(),
+                db.plan(i) != sw::Plan::kGate ? "prefilter" : db.windowed(i) ? "gate+win" : "gate",
+                runs[i], msgs.size(),
                 db.signatures()[i].id.c_str());
   }
 }
@@ -269,11 +275,14 @@ int main(int argc, char** argv) {
     for (const auto& s : parsed.signatures) {
       sw::LiteralGate g = sw::ExtractLiteralGate(s);
       std::printf("%s", s.id.c_str());
-      for (const auto& f : g.factors) {
+      for (size_t i = 0; i < g.factors.size(); ++i) {
+        const auto& f = g.factors[i];
         std::printf(" {");
         for (size_t k = 0; k < f.size() && k < 4; ++k) std::printf("%s%s", k ? "|" : "", f[k].c_str());
         if (f.size() > 4) std::printf("|...%zu", f.size());
         std::printf("}");
+        // @N: a match starts at most N bytes before one of the literals.
+        if (i < g.leads.size() && g.leads[i] != sw::LiteralGate::kNoLead) std::printf("@%zu", g.leads[i]);
       }
       std::printf("%s\n", g.ok() ? "" : " (no gate)");
     }
@@ -282,6 +291,7 @@ int main(int argc, char** argv) {
   sw::CompileOptions options;
   options.prefilter_source_bytes = a.prefilter_bytes;
   if (a.gate_bytes >= 0) options.gate_source_bytes = static_cast<uint32_t>(a.gate_bytes);
+  options.confirmation_windows = a.windows;
   if (a.explain) {
     for (const auto& s : parsed.signatures) {
       auto start = Clock::now();
@@ -313,10 +323,10 @@ int main(int argc, char** argv) {
     }
     db = std::move(c.db);
     std::fprintf(stderr,
-                 "compiled %zu signatures in %.2f s: %zu exact, %zu literal gate + PCRE2, "
-                 "%zu prefilter + PCRE2\n",
+                 "compiled %zu signatures in %.2f s: %zu exact, %zu literal gate + PCRE2 "
+                 "(%zu of them in windows), %zu prefilter + PCRE2\n",
                  db->signatures().size(), Seconds(start), db->exact_count(), db->gate_count(),
-                 db->prefilter_count());
+                 db->windowed_count(), db->prefilter_count());
     if (!a.save_db.empty()) {
       std::string bytes = sw::SerializeDatabase(*db, error);
       if (bytes.empty() || !(std::ofstream(a.save_db, std::ios::binary) << bytes)) {

@@ -2,6 +2,8 @@
 
 #include <hs/hs.h>
 
+#include <algorithm>
+
 namespace spamwall::signatures {
 namespace {
 
@@ -51,6 +53,32 @@ hs_database_t* CompileScope(const ScopeSet& set, int& bad, std::string& why) {
   if (err != nullptr && err->expression >= 0) bad = static_cast<int>(set.ids[err->expression]);
   hs_free_compile_error(err);
   return nullptr;
+}
+
+// The factor whose places bound where a match can start: the one with the
+// least lead (the narrowest windows); none when no lead is bounded.
+constexpr size_t kMaxWindowBack = 1u << 20;
+
+void ChooseWindow(const LiteralGate& gate, std::vector<GateFactor>& factors, size_t first) {
+  size_t best = SIZE_MAX, best_back = kMaxWindowBack + 1;
+  for (size_t k = 0; k < gate.factors.size() && k < gate.leads.size(); ++k) {
+    if (gate.leads[k] == LiteralGate::kNoLead) continue;
+    size_t longest = 0, shortest = SIZE_MAX;
+    for (const std::string& lit : gate.factors[k]) {
+      longest = std::max(longest, lit.size());
+      shortest = std::min(shortest, lit.size());
+    }
+    if (gate.leads[k] > kMaxWindowBack - longest) continue;
+    size_t back = gate.leads[k] + longest;
+    if (back < best_back) best = k, best_back = back;
+  }
+  if (best == SIZE_MAX) return;
+  GateFactor& f = factors[first + best];
+  size_t shortest = SIZE_MAX;
+  for (const std::string& lit : gate.factors[best]) shortest = std::min(shortest, lit.size());
+  f.window = true;
+  f.window_back = static_cast<uint32_t>(best_back);
+  f.window_front = static_cast<uint32_t>(shortest);
 }
 
 }  // namespace
@@ -116,10 +144,12 @@ CompileResult Compile(std::vector<Signature> sigs, const CompileOptions& options
   std::vector<std::pair<uint32_t, const std::vector<std::string>*>> factor_literals;
   for (size_t i = 0; i < sigs.size(); ++i) {
     if (plans[i] != Plan::kGate) continue;
+    size_t first = factors.size();
     for (size_t k = 0; k < gates[i].factors.size(); ++k) {
       factors.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(k)});
       factor_literals.emplace_back(static_cast<uint32_t>(i), &gates[i].factors[k]);
     }
+    if (options.confirmation_windows) ChooseWindow(gates[i], factors, first);
   }
 
   // Alone each compiles; together Hyperscan may still blame one (a limit):
@@ -141,7 +171,9 @@ CompileResult Compile(std::vector<Signature> sigs, const CompileOptions& options
         l.kind = PatternKind::kLiteral;
         l.pattern = lit;
         set.sources.push_back(RegexSource(l));
-        set.flags.push_back(HS_FLAG_SINGLEMATCH | HS_FLAG_CASELESS);
+        // A window's literals are reported at every place they occur.
+        set.flags.push_back(factors[f].window ? HS_FLAG_CASELESS
+                                              : HS_FLAG_SINGLEMATCH | HS_FLAG_CASELESS);
         set.ids.push_back(static_cast<unsigned>(sigs.size() + f));
       }
     }

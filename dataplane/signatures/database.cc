@@ -21,12 +21,20 @@ std::unique_ptr<Database> DatabaseBuilder::Assemble(std::vector<Signature> sigs,
   db->options_ = options;
   db->confirm_.resize(sigs.size());
   db->gate_mask_.assign(sigs.size(), 0);
+  db->windowed_.assign(sigs.size(), 0);
   for (const GateFactor& g : gates) {
     if (g.sig >= sigs.size() || g.bit >= 32 || plans[g.sig] != Plan::kGate) {
       error = "gate table names a signature that is not gated";
       return nullptr;
     }
     db->gate_mask_[g.sig] |= 1u << g.bit;
+    if (!g.window) continue;
+    if (db->windowed_[g.sig] != 0 || g.window_front == 0 || g.window_front > g.window_back) {
+      error = "gate table: " + sigs[g.sig].id + " has a bad confirmation window";
+      return nullptr;
+    }
+    db->windowed_[g.sig] = 1;
+    ++db->windowed_count_;
   }
   db->gates_ = std::move(gates);
   for (size_t i = 0; i < sigs.size(); ++i) {
@@ -41,7 +49,7 @@ std::unique_ptr<Database> DatabaseBuilder::Assemble(std::vector<Signature> sigs,
       ++db->prefilter_count_;
     }
     std::string why;
-    db->confirm_[i] = Pcre2Regex::Compile(sigs[i], why);
+    db->confirm_[i] = Pcre2Regex::Compile(sigs[i], why, db->windowed_[i] != 0);
     if (db->confirm_[i] == nullptr) {
       error = sigs[i].id + ": PCRE2 refuses its confirmation: " + why;
       return nullptr;

@@ -26,9 +26,19 @@ enum class Plan : uint8_t {
 
 // One factor of a gated signature: a Hyperscan id (signatures().size() +
 // its place in gates()) reports that the factor's literal was seen.
+//
+// At most one factor of a signature is its window: every match starts at
+// most `window_back` bytes before the end of one of its literals and at
+// least `window_front` bytes before it (literal_gate.h's lead plus the
+// longest literal; the shortest literal). Its literals are reported at
+// every place (not once per message), and the confirmation tries only the
+// starts in those windows (PCRE2's offset limit), not the whole scope.
 struct GateFactor {
   uint32_t sig = 0;
   uint32_t bit = 0;  // 0..31
+  bool window = false;
+  uint32_t window_back = 0;
+  uint32_t window_front = 0;
 };
 
 struct CompileOptions {
@@ -42,6 +52,9 @@ struct CompileOptions {
   // A regex longer than this with no gate is prefiltered rather than exact,
   // when Hyperscan takes it as a prefilter (0: never).
   uint32_t prefilter_source_bytes = 0;
+  // A gated regex whose matches start a bounded distance before one of its
+  // factors' literals is confirmed only around that factor's places.
+  bool confirmation_windows = true;
 };
 
 class Database {
@@ -53,6 +66,9 @@ class Database {
   const std::vector<Signature>& signatures() const { return sigs_; }
   Plan plan(uint32_t index) const { return plans_[index]; }
   const Pcre2Regex* confirmation(uint32_t index) const { return confirm_[index].get(); }
+  // Whether a gated signature's confirmation searches windows only.
+  bool windowed(uint32_t index) const { return windowed_[index] != 0; }
+  size_t windowed_count() const { return windowed_count_; }
   const CompileOptions& options() const { return options_; }
   bool needs_confirmation() const { return prefilter_count_ + gate_count_ > 0; }
   size_t exact_count() const { return sigs_.size() - prefilter_count_ - gate_count_; }
@@ -75,6 +91,8 @@ class Database {
   size_t gate_count_ = 0;
   std::vector<GateFactor> gates_;
   std::vector<uint32_t> gate_mask_;
+  std::vector<uint8_t> windowed_;
+  size_t windowed_count_ = 0;
   CompileOptions options_;
   hs_database* raw_ = nullptr;
   hs_database* body_ = nullptr;

@@ -10,6 +10,22 @@ namespace {
 
 using Strings = std::set<std::string>;
 
+constexpr size_t kUnbounded = SIZE_MAX;
+
+size_t SatAdd(size_t a, size_t b) { return a > kUnbounded - b ? kUnbounded : a + b; }
+size_t SatMul(size_t a, size_t b) {
+  if (a == 0 || b == 0) return 0;
+  return a > kUnbounded / b ? kUnbounded : a * b;
+}
+
+// A factor and how far into a match its string can start: every match
+// holds one of `s` starting at most `lead` bytes after the match's start.
+struct Factor {
+  Strings s;
+  size_t lead = kUnbounded;
+  bool operator<(const Factor& o) const { return s != o.s ? s < o.s : lead < o.lead; }
+};
+
 constexpr size_t kMaxExact = 64;     // strings an exact set may hold
 constexpr size_t kMaxFactor = 256;   // literals a factor may hold
 constexpr size_t kMaxFactors = 32;   // factors a gate may hold (a 32-bit mask)
@@ -18,26 +34,45 @@ constexpr size_t kMaxFactors = 32;   // factors a gate may hold (a 32-bit mask)
 //   exact: each match is one of these strings (lowercased);
 //   else factors: each match contains a string of every factor, and
 //   head: each match starts with one of these strings (when set);
-//   tail: each match ends with one of these strings (when set).
+//   tail: each match ends with one of these strings (when set);
+//   width: no match is longer (kUnbounded: not known to be bounded).
 struct Info {
   std::optional<Strings> exact;
-  std::vector<Strings> factors;
+  std::vector<Factor> factors;
   std::optional<Strings> head;
   std::optional<Strings> tail;
+  size_t width = kUnbounded;
 };
-
-Info Exact(Strings s) {
-  Info i;
-  i.exact = std::move(s);
-  return i;
-}
-
-Info Unknown() { return Info{}; }
 
 size_t MinLength(const Strings& s) {
   size_t m = SIZE_MAX;
   for (const auto& x : s) m = std::min(m, x.size());
   return s.empty() ? 0 : m;
+}
+
+// Where a tail can start: one of its strings ends the match.
+size_t TailLead(size_t width, const Strings& tail) {
+  return width == kUnbounded ? kUnbounded : width - std::min(width, MinLength(tail));
+}
+
+size_t MaxLength(const Strings& s) {
+  size_t m = 0;
+  for (const auto& x : s) m = std::max(m, x.size());
+  return m;
+}
+
+Info Exact(Strings s) {
+  Info i;
+  i.width = MaxLength(s);
+  i.exact = std::move(s);
+  return i;
+}
+
+// Anything of at most `width` bytes.
+Info Unknown(size_t width) {
+  Info i;
+  i.width = width;
+  return i;
 }
 
 std::optional<Strings> Product(const Strings& a, const Strings& b) {
@@ -55,20 +90,27 @@ class Analyzer {
   bool Run(LiteralGate& gate) {
     Info info = Alternation();
     if (failed_ || pos_ != p_.size()) return false;
-    std::vector<Strings> factors = Implied(Finalize(std::move(info)));
-    std::stable_sort(factors.begin(), factors.end(),
-              [](const Strings& a, const Strings& b) { return MinLength(a) > MinLength(b); });
+    std::vector<Factor> factors = Implied(Finalize(std::move(info)));
+    std::stable_sort(factors.begin(), factors.end(), [](const Factor& a, const Factor& b) {
+      return MinLength(a.s) > MinLength(b.s);
+    });
     if (factors.size() > kMaxFactors) factors.resize(kMaxFactors);
-    for (auto& f : factors) gate.factors.emplace_back(f.begin(), f.end());
+    for (auto& f : factors) {
+      gate.factors.emplace_back(f.s.begin(), f.s.end());
+      gate.leads.push_back(no_window_ || f.lead == kUnbounded ? LiteralGate::kNoLead : f.lead);
+    }
     return gate.ok();
   }
 
  private:
   // Drops duplicate factors and those another implies (every literal of
   // the other contains one of theirs: "abcd" implies "abc").
-  static std::vector<Strings> Implied(std::vector<Strings> in) {
+  static std::vector<Factor> Implied(std::vector<Factor> in) {
+    // Sorted by strings, then lead: of equal factors the first has the least.
     std::sort(in.begin(), in.end());
-    in.erase(std::unique(in.begin(), in.end()), in.end());
+    in.erase(std::unique(in.begin(), in.end(),
+                         [](const Factor& a, const Factor& b) { return a.s == b.s; }),
+             in.end());
     auto implies = [](const Strings& a, const Strings& b) {
       for (const auto& x : a) {
         bool found = false;
@@ -77,11 +119,11 @@ class Analyzer {
       }
       return true;
     };
-    std::vector<Strings> out;
+    std::vector<Factor> out;
     for (size_t i = 0; i < in.size(); ++i) {
       bool redundant = false;
       for (size_t j = 0; j < in.size() && !redundant; ++j) {
-        redundant = j != i && implies(in[j], in[i]);
+        redundant = j != i && implies(in[j].s, in[i].s);
       }
       if (!redundant) out.push_back(in[i]);
     }
@@ -93,43 +135,59 @@ class Analyzer {
     return !s.empty() && MinLength(s) >= min_ && s.size() <= kMaxFactor;
   }
 
-  void AddFactor(std::vector<Strings>& factors, const Strings& s) const {
-    if (Useful(s)) factors.push_back(s);
+  void AddFactor(std::vector<Factor>& factors, const Strings& s, size_t lead) const {
+    if (Useful(s)) factors.push_back({s, lead});
   }
 
-  std::vector<Strings> Finalize(Info i) const {
-    std::vector<Strings> out = std::move(i.factors);
-    if (i.exact) AddFactor(out, *i.exact);
-    if (i.head) AddFactor(out, *i.head);
-    if (i.tail) AddFactor(out, *i.tail);
+  // A head starts a match; a tail starts at most the piece's width into it.
+  std::vector<Factor> Finalize(Info i) const {
+    std::vector<Factor> out = std::move(i.factors);
+    if (i.exact) AddFactor(out, *i.exact, 0);
+    if (i.head) AddFactor(out, *i.head, 0);
+    if (i.tail) AddFactor(out, *i.tail, TailLead(i.width, *i.tail));
     return out;
   }
 
   // The single best factor of a piece (for alternations).
-  std::optional<Strings> Best(const Info& i) const {
-    std::vector<Strings> f = Finalize(i);
+  std::optional<Factor> Best(const Info& i) const {
+    std::vector<Factor> f = Finalize(i);
     if (f.empty()) return std::nullopt;
-    return *std::max_element(f.begin(), f.end(), [](const Strings& a, const Strings& b) {
-      return MinLength(a) < MinLength(b);
+    return *std::max_element(f.begin(), f.end(), [](const Factor& a, const Factor& b) {
+      return MinLength(a.s) < MinLength(b.s);
     });
   }
 
   // Joins x's strings followed by y's into one factor when the product is
-  // small, else keeps both as factors.
-  void Join(std::vector<Strings>& factors, const Strings& x, const Strings& y) const {
+  // small, else keeps both as factors. x starts within `lead_x` of the
+  // match, y within `lead_y`.
+  void Join(std::vector<Factor>& factors, const Strings& x, size_t lead_x, const Strings& y,
+            size_t lead_y) const {
     if (auto p = Product(x, y)) {
-      AddFactor(factors, *p);
+      AddFactor(factors, *p, lead_x);
     } else {
-      AddFactor(factors, x);
-      AddFactor(factors, y);
+      AddFactor(factors, x, lead_x);
+      AddFactor(factors, y, lead_y);
     }
   }
 
+  // b's factors start at most a's width further into the concatenation.
+  static void Shifted(std::vector<Factor>& out, std::vector<Factor>& b, size_t by) {
+    for (auto& f : b) out.push_back({std::move(f.s), SatAdd(f.lead, by)});
+  }
+
   Info Concat(Info a, Info b) const {
+    size_t width = SatAdd(a.width, b.width);
+    Info out = ConcatParts(std::move(a), std::move(b));
+    out.width = width;
+    return out;
+  }
+
+  Info ConcatParts(Info a, Info b) const {
+    const size_t aw = a.width;  // where b starts, at the most
     if (a.exact && b.exact) {
       if (auto p = Product(*a.exact, *b.exact)) return Exact(std::move(*p));
       Info out;
-      AddFactor(out.factors, *a.exact);
+      AddFactor(out.factors, *a.exact, 0);
       out.head = std::move(a.exact);
       out.tail = std::move(b.exact);
       return out;
@@ -139,18 +197,18 @@ class Analyzer {
       // a's strings, then b's head when b has one: every match starts so.
       if (b.head) {
         if (auto p = Product(*a.exact, *b.head)) {
-          AddFactor(out.factors, *p);
+          AddFactor(out.factors, *p, 0);
           out.head = std::move(*p);
         } else {
-          AddFactor(out.factors, *a.exact);
-          AddFactor(out.factors, *b.head);
+          AddFactor(out.factors, *a.exact, 0);
+          AddFactor(out.factors, *b.head, aw);
           out.head = std::move(a.exact);
         }
       } else {
-        AddFactor(out.factors, *a.exact);
+        AddFactor(out.factors, *a.exact, 0);
         out.head = std::move(a.exact);
       }
-      for (auto& f : b.factors) out.factors.push_back(std::move(f));
+      Shifted(out.factors, b.factors, aw);
       out.tail = std::move(b.tail);
       return out;
     }
@@ -161,7 +219,7 @@ class Analyzer {
         if (auto p = Product(*a.tail, *b.exact)) {
           out.tail = std::move(*p);
         } else {
-          AddFactor(out.factors, *a.tail);
+          AddFactor(out.factors, *a.tail, TailLead(aw, *a.tail));
           out.tail = std::move(b.exact);
         }
       } else {
@@ -170,17 +228,24 @@ class Analyzer {
       return out;
     }
     if (a.tail && b.head) {
-      Join(out.factors, *a.tail, *b.head);
+      Join(out.factors, *a.tail, TailLead(aw, *a.tail), *b.head, aw);
     } else {
-      if (a.tail) AddFactor(out.factors, *a.tail);
-      if (b.head) AddFactor(out.factors, *b.head);
+      if (a.tail) AddFactor(out.factors, *a.tail, TailLead(aw, *a.tail));
+      if (b.head) AddFactor(out.factors, *b.head, aw);
     }
-    for (auto& f : b.factors) out.factors.push_back(std::move(f));
+    Shifted(out.factors, b.factors, aw);
     out.tail = std::move(b.tail);
     return out;
   }
 
   Info Alternate(Info a, Info b) const {
+    size_t width = std::max(a.width, b.width);
+    Info out = AlternateParts(std::move(a), std::move(b));
+    out.width = width;
+    return out;
+  }
+
+  Info AlternateParts(Info a, Info b) const {
     if (a.exact && b.exact && a.exact->size() + b.exact->size() <= kMaxExact) {
       a.exact->insert(b.exact->begin(), b.exact->end());
       return a;
@@ -188,8 +253,8 @@ class Analyzer {
     Info out;
     auto fa = Best(a), fb = Best(b);
     if (fa && fb) {
-      fa->insert(fb->begin(), fb->end());
-      AddFactor(out.factors, *fa);
+      fa->s.insert(fb->s.begin(), fb->s.end());
+      AddFactor(out.factors, fa->s, std::max(fa->lead, fb->lead));
     }
     auto ha = a.exact ? a.exact : a.head;
     auto hb = b.exact ? b.exact : b.head;
@@ -252,20 +317,23 @@ class Analyzer {
       return atom;
     }
     if (pos_ < p_.size() && (p_[pos_] == '?' || p_[pos_] == '+')) ++pos_;  // lazy, possessive
+    const size_t width = SatMul(atom.width, max);
     if (min == 0) {
       if (atom.exact && max == 1) {
         atom.exact->insert("");
         return atom;
       }
-      return Unknown();
+      return Unknown(width);
     }
     if (atom.exact && min == max && min <= 4) {
       Info out = Exact({""});
       for (size_t k = 0; k < min; ++k) out = Concat(std::move(out), atom);
       return out;
     }
-    // At least one match of the atom; more may follow.
+    // At least one match of the atom; more may follow. The first holds
+    // the atom's factors where the atom alone holds them.
     Info out;
+    out.width = width;
     if (atom.exact) {
       out.head = atom.exact;  // the head and tail carry it
       out.tail = atom.exact;
@@ -289,10 +357,12 @@ class Analyzer {
   }
 
   // After a backslash: a byte value, or -1 for a class or assertion, -2 for
-  // an empty-width assertion, -3 failure.
+  // an empty-width assertion, -3 failure. For -1, escape_width_ is the most
+  // bytes it matches.
   int Escape() {
     if (pos_ >= p_.size()) return -3;
     char c = p_[pos_++];
+    escape_width_ = 1;
     switch (c) {
       case 'n': return '\n';
       case 'r': return '\r';
@@ -318,10 +388,21 @@ class Analyzer {
         while (n < 2 && pos_ < p_.size() && Hex(p_[pos_]) >= 0) v = v * 16 + Hex(p_[pos_++]), ++n;
         return v;
       }
-      case 'b': case 'B': case 'A': case 'z': case 'Z': case 'G': case 'K':
+      case 'G': case 'K':
+        // \G depends on where a search starts, \K moves where a match
+        // starts: a confirmation must search the whole scope.
+        no_window_ = true;
         return -2;
+      case 'b': case 'B': case 'A': case 'z': case 'Z':
+        return -2;
+      case 'R':
+        escape_width_ = 2;  // \r\n
+        return -1;
+      case 'X':
+        escape_width_ = kUnbounded;  // a grapheme cluster
+        return -1;
       case 'd': case 'D': case 'w': case 'W': case 's': case 'S': case 'h': case 'H':
-      case 'v': case 'V': case 'R': case 'N': case 'X': case 'C':
+      case 'v': case 'V': case 'N': case 'C':
         return -1;
       case 'p': case 'P':
         if (pos_ < p_.size() && p_[pos_] == '{') {
@@ -334,6 +415,7 @@ class Analyzer {
         return -1;
       case 'k': case 'g': case 'o': {
         // References (\k<name>, \g{n}, \g1) and \o{...}: any text.
+        if (c != 'o') escape_width_ = kUnbounded;
         if (pos_ < p_.size() && (p_[pos_] == '{' || p_[pos_] == '<' || p_[pos_] == '\'')) {
           char close = p_[pos_] == '{' ? '}' : p_[pos_] == '<' ? '>' : '\'';
           size_t end = p_.find(close, pos_ + 1);
@@ -353,6 +435,7 @@ class Analyzer {
       default:
         if (c >= '0' && c <= '9') {
           // A back-reference or an octal escape: either way, any text will do.
+          escape_width_ = kUnbounded;
           while (pos_ < p_.size() && std::isdigit(static_cast<unsigned char>(p_[pos_]))) ++pos_;
           return -1;
         }
@@ -411,7 +494,7 @@ class Analyzer {
     }
     if (pos_ >= p_.size()) return Fail();
     ++pos_;  // ']'
-    if (negated || big || bytes.size() > 8) return Unknown();
+    if (negated || big || bytes.size() > 8) return Unknown(1);  // one byte: no UTF mode
     Strings s;
     for (int v : bytes) s.insert(std::string(1, static_cast<char>(v)));
     return Exact(std::move(s));
@@ -419,7 +502,7 @@ class Analyzer {
 
   Info Fail() {
     failed_ = true;
-    return Unknown();
+    return Unknown(kUnbounded);
   }
 
   Info Group() {
@@ -474,14 +557,14 @@ class Analyzer {
     switch (c) {
       case '(': return Group();
       case '[': return Class();
-      case '.': return Unknown();
+      case '.': return Unknown(1);
       case '^': case '$': return Exact({""});
       case '*': case '+': case '?': return Fail();
       case '\\': {
         int v = Escape();
         if (v == -3) return Fail();
         if (v == -2) return Exact({""});
-        if (v == -1) return Unknown();
+        if (v == -1) return Unknown(escape_width_);
         return Exact({Lower(static_cast<unsigned char>(v))});
       }
       default:
@@ -493,6 +576,8 @@ class Analyzer {
   size_t min_;
   size_t pos_ = 0;
   bool failed_ = false;
+  bool no_window_ = false;
+  size_t escape_width_ = 1;
 };
 
 }  // namespace

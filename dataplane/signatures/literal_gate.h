@@ -7,6 +7,8 @@
 // anything it does not understand requires nothing.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -15,8 +17,14 @@
 namespace spamwall::signatures {
 
 struct LiteralGate {
+  static constexpr size_t kNoLead = SIZE_MAX;
   // All factors are required; a factor is met by any one of its literals.
   std::vector<std::vector<std::string>> factors;
+  // Per factor: every match holds one of its literals starting at most
+  // this many bytes after the match starts (kNoLead: not bounded). A
+  // confirmation then need only try the starts that far before each place
+  // the factor was seen.
+  std::vector<size_t> leads;
   bool ok() const { return !factors.empty(); }
 };
 

@@ -49,6 +49,32 @@ TEST(LiteralGate, RepeatsJoinTheirNeighbours) {
   EXPECT_EQ(Gate("x\\s+(?:ab)+cd"), (Factors{{"abcd"}}));
 }
 
+std::vector<size_t> Leads(const std::string& re) {
+  Signature s;
+  s.kind = PatternKind::kRegex;
+  s.pattern = re;
+  return ExtractLiteralGate(s).leads;
+}
+
+constexpr size_t kNo = LiteralGate::kNoLead;
+
+TEST(LiteralGate, LeadsBoundWhereAFactorStarts) {
+  // "money" can start at most 4 + 2 + 5 bytes in; "free" starts the match.
+  EXPECT_EQ(Gate("\\bfree\\s{1,2}\\w{0,5}money"), (Factors{{"money"}, {"free"}}));
+  EXPECT_EQ(Leads("\\bfree\\s{1,2}\\w{0,5}money"), (std::vector<size_t>{11, 0}));
+  // A tail ends the match: "cdef" starts at most 2 + 3 + 2 bytes in.
+  EXPECT_EQ(Leads("ab\\s{1,3}(?:x|yy)?cdef"), std::vector<size_t>{7});
+  // Alternatives: the later of the two.
+  EXPECT_EQ(Leads("(?:a{0,9}win|b?won)\\s+now"), (std::vector<size_t>{9, kNo}));
+  // Unbounded before it, or a reference: no bound.
+  EXPECT_EQ(Leads("free\\s+money"), (std::vector<size_t>{kNo, 0}));
+  EXPECT_EQ(Leads("(a)\\1money"), std::vector<size_t>{kNo});
+  EXPECT_EQ(Leads("x.*money"), std::vector<size_t>{kNo});
+  // \\G and \\K tie a match to where the search starts: no window at all.
+  EXPECT_EQ(Leads("\\Gmoney"), std::vector<size_t>{kNo});
+  EXPECT_EQ(Leads("money\\Kback"), (std::vector<size_t>{kNo}));
+}
+
 TEST(LiteralGate, UnknownSyntaxGivesNoGate) {
   EXPECT_TRUE(Gate("(*UTF)abcdef").empty());
   EXPECT_TRUE(Gate("\\Qabc\\E").empty());

@@ -23,8 +23,9 @@ Pcre2Scratch::~Pcre2Scratch() {
   pcre2_match_data_free(match_data_);
 }
 
-std::unique_ptr<Pcre2Regex> Pcre2Regex::Compile(const Signature& sig, std::string& error) {
-  uint32_t options = 0;
+std::unique_ptr<Pcre2Regex> Pcre2Regex::Compile(const Signature& sig, std::string& error,
+                                                bool windows) {
+  uint32_t options = windows ? PCRE2_USE_OFFSET_LIMIT : 0;
   if (sig.flags.caseless) options |= PCRE2_CASELESS;
   if (sig.flags.multiline) options |= PCRE2_MULTILINE;
   if (sig.flags.dotall) options |= PCRE2_DOTALL;
@@ -45,13 +46,30 @@ std::unique_ptr<Pcre2Regex> Pcre2Regex::Compile(const Signature& sig, std::strin
 
 Pcre2Regex::~Pcre2Regex() { pcre2_code_free(code_); }
 
-MatchOutcome Pcre2Regex::Search(std::string_view subject, Pcre2Scratch& scratch) const {
-  int rc = pcre2_match(code_, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, 0,
-                       scratch.match_data_, scratch.context_);
+namespace {
+
+MatchOutcome Outcome(int rc) {
   if (rc >= 0) return MatchOutcome::kMatch;
   if (rc == PCRE2_ERROR_NOMATCH) return MatchOutcome::kNoMatch;
   // PCRE2_ERROR_MATCHLIMIT, _DEPTHLIMIT, _HEAPLIMIT, _JIT_STACKLIMIT: bounded.
   return MatchOutcome::kLimit;
+}
+
+}  // namespace
+
+MatchOutcome Pcre2Regex::Search(std::string_view subject, Pcre2Scratch& scratch) const {
+  return Outcome(pcre2_match(code_, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(),
+                             0, 0, scratch.match_data_, scratch.context_));
+}
+
+MatchOutcome Pcre2Regex::SearchWindow(std::string_view subject, size_t first, size_t last,
+                                      Pcre2Scratch& scratch) const {
+  // The limit lives in the shared match context: set for this search only.
+  pcre2_set_offset_limit(scratch.context_, last);
+  int rc = pcre2_match(code_, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), first,
+                       0, scratch.match_data_, scratch.context_);
+  pcre2_set_offset_limit(scratch.context_, PCRE2_UNSET);
+  return Outcome(rc);
 }
 
 std::string_view MessageBody(std::string_view message) {

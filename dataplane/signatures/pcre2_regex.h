@@ -46,14 +46,21 @@ class Pcre2Scratch {
 class Pcre2Regex {
  public:
   // Compiles the signature's pattern (RegexSource) with its flags; nullptr
-  // and `error` set when PCRE2 refuses it.
-  static std::unique_ptr<Pcre2Regex> Compile(const Signature& sig, std::string& error);
+  // and `error` set when PCRE2 refuses it. With `windows`, SearchWindow()
+  // may be used too (PCRE2_USE_OFFSET_LIMIT).
+  static std::unique_ptr<Pcre2Regex> Compile(const Signature& sig, std::string& error,
+                                             bool windows = false);
   ~Pcre2Regex();
   Pcre2Regex(const Pcre2Regex&) = delete;
   Pcre2Regex& operator=(const Pcre2Regex&) = delete;
 
   // Whether the pattern matches anywhere in `subject`.
   MatchOutcome Search(std::string_view subject, Pcre2Scratch& scratch) const;
+  // Whether a match of the whole `subject` starts at an offset in
+  // [first, last] (lookbehinds, ^ and \b still see the bytes before it).
+  // Only for a regex compiled with `windows`; first <= last <= size.
+  MatchOutcome SearchWindow(std::string_view subject, size_t first, size_t last,
+                            Pcre2Scratch& scratch) const;
   bool jit() const { return jit_; }
 
  private:

@@ -13,8 +13,8 @@ constexpr uint8_t kCandidate = 1;
 constexpr uint8_t kHit = 2;
 constexpr uint8_t kInBody = 3;
 
-int OnHsMatch(unsigned id, unsigned long long, unsigned long long, unsigned, void* ctx) {
-  static_cast<MessageStream*>(ctx)->OnMatch(id);
+int OnHsMatch(unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) {
+  static_cast<MessageStream*>(ctx)->OnMatch(id, to);
   return 0;
 }
 
@@ -36,7 +36,11 @@ void Scratch::Grow(const Database& db) {
 }
 
 MessageStream::MessageStream(const Database& db)
-    : db_(db), state_(db.signatures().size(), 0), seen_(db.signatures().size(), 0) {
+    : db_(db),
+      state_(db.signatures().size(), 0),
+      seen_(db.signatures().size(), 0),
+      window_head_(db.windowed_count() > 0 ? db.signatures().size() : 0, kNoWindow),
+      window_tail_(window_head_.size(), kNoWindow) {
   if (db.raw_db() != nullptr) Check(hs_open_stream(db.raw_db(), 0, &raw_), "hs_open_stream");
   if (db.body_db() != nullptr) Check(hs_open_stream(db.body_db(), 0, &body_), "hs_open_stream");
   touched_.reserve(64);
@@ -49,13 +53,60 @@ MessageStream::~MessageStream() {
   if (body_ != nullptr) hs_close_stream(body_, nullptr, nullptr, nullptr);
 }
 
-void MessageStream::OnMatch(unsigned id) {
+void MessageStream::AddWindow(const GateFactor& g, uint64_t to) {
+  uint64_t first = to > g.window_back ? to - g.window_back : 0;
+  uint64_t last = to - g.window_front;  // a literal of at least window_front bytes ended at `to`
+  uint32_t tail = window_tail_[g.sig];
+  if (tail != kNoWindow) {
+    Window& w = windows_[tail];
+    // Places come in order of their end: most extend the last window.
+    if (first >= w.first && first <= w.last + 1) {
+      w.last = std::max(w.last, last);
+      return;
+    }
+  }
+  uint32_t index = static_cast<uint32_t>(windows_.size());
+  windows_.push_back({first, last, kNoWindow});
+  if (tail == kNoWindow) {
+    window_head_[g.sig] = index;
+  } else {
+    windows_[tail].next = index;
+  }
+  window_tail_[g.sig] = index;
+}
+
+MatchOutcome MessageStream::ConfirmInWindows(uint32_t sig, std::string_view subject,
+                                             Scratch& scratch) {
+  spans_.clear();
+  for (uint32_t i = window_head_[sig]; i != kNoWindow; i = windows_[i].next) {
+    spans_.emplace_back(windows_[i].first, windows_[i].last);
+  }
+  std::sort(spans_.begin(), spans_.end());
+  const Pcre2Regex& re = *db_.confirmation(sig);
+  MatchOutcome outcome = MatchOutcome::kNoMatch;
+  for (size_t i = 0; i < spans_.size();) {
+    uint64_t first = spans_[i].first, last = spans_[i].second;
+    for (++i; i < spans_.size() && spans_[i].first <= last + 1; ++i) {
+      last = std::max(last, spans_[i].second);
+    }
+    // Past the bytes kept (a truncated message): no match starts there.
+    if (first > subject.size()) break;
+    last = std::min<uint64_t>(last, subject.size());
+    MatchOutcome m = re.SearchWindow(subject, first, last, scratch.pcre2());
+    if (m == MatchOutcome::kMatch) return m;
+    if (m == MatchOutcome::kLimit) outcome = m;
+  }
+  return outcome;
+}
+
+void MessageStream::OnMatch(unsigned id, uint64_t to) {
   size_t n = state_.size();
   if (id >= n) {
     const GateFactor& g = db_.gates()[id - n];
     uint32_t& seen = seen_[g.sig];
     if (seen == 0) gated_.push_back(g.sig);
     seen |= 1u << g.bit;
+    if (g.window) AddWindow(g, to);
     if (seen == db_.gate_mask(g.sig) && state_[g.sig] == 0) {
       state_[g.sig] = kCandidate;
       touched_.push_back(g.sig);
@@ -138,7 +189,8 @@ void MessageStream::Finish(Scratch& scratch, ScanResult& out, bool confirm) {
       }
       out.confirmed.push_back(id);
       if (truncated) out.truncated = true;
-      MatchOutcome m = db_.confirmation(id)->Search(subject, scratch.pcre2());
+      MatchOutcome m = db_.windowed(id) ? ConfirmInWindows(id, subject, scratch)
+                                        : db_.confirmation(id)->Search(subject, scratch.pcre2());
       if (m == MatchOutcome::kLimit) out.limit_hits.push_back(id);
       if (m != MatchOutcome::kMatch) continue;
     }
@@ -146,8 +198,12 @@ void MessageStream::Finish(Scratch& scratch, ScanResult& out, bool confirm) {
     out.hits.push_back(Hit{id, sig.id, sig.cls, sig.score});
   }
   touched_.clear();
-  for (uint32_t id : gated_) seen_[id] = 0;
+  for (uint32_t id : gated_) {
+    seen_[id] = 0;
+    if (!window_head_.empty()) window_head_[id] = window_tail_[id] = kNoWindow;
+  }
   gated_.clear();
+  windows_.clear();
   buffer_.clear();
   header_state_ = 0;
   body_offset_ = 0;

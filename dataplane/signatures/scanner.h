@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "dataplane/signatures/database.h"
@@ -73,11 +74,22 @@ class MessageStream {
   // stream parked for reuse does not hold its largest message's worth.
   void TrimBuffer(size_t keep);
 
-  // Called by the match callback.
-  void OnMatch(unsigned id);
+  // Called by the match callback: `to` is the offset just past the match
+  // in its scope's stream.
+  void OnMatch(unsigned id, uint64_t to);
 
  private:
+  // Starts [first, last] where a windowed signature's match may start.
+  struct Window {
+    uint64_t first;
+    uint64_t last;
+    uint32_t next;  // the signature's next window, or kNoWindow
+  };
+  static constexpr uint32_t kNoWindow = UINT32_MAX;
+
   void FeedBody(std::string_view bytes, Scratch& scratch);
+  void AddWindow(const GateFactor& g, uint64_t to);
+  MatchOutcome ConfirmInWindows(uint32_t sig, std::string_view subject, Scratch& scratch);
 
   const Database& db_;
   hs_stream* raw_ = nullptr;
@@ -90,6 +102,10 @@ class MessageStream {
   std::vector<uint32_t> touched_;  // signatures with a state
   std::vector<uint32_t> seen_;     // per gated signature: the factors seen
   std::vector<uint32_t> gated_;    // signatures with factors seen
+  std::vector<Window> windows_;           // every windowed signature's, this message
+  std::vector<uint32_t> window_head_;     // per signature: its first window
+  std::vector<uint32_t> window_tail_;     // and its last
+  std::vector<std::pair<uint64_t, uint64_t>> spans_;  // one signature's, sorted and merged
 };
 
 // Convenience: scans a whole message in one chunk.

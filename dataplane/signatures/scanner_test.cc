@@ -118,6 +118,53 @@ TEST(Scanner, EndAnchoredPatternMatchesAtEndOfData) {
   EXPECT_EQ(Scan(*db, "ok bye now", 2), Ids{});
 }
 
+TEST(Scanner, GatedConfirmationSearchesOnlyAroundItsLiterals) {
+  CompileOptions gated;
+  gated.gate_source_bytes = 0;  // gate every regex that has a gate
+  CompileOptions whole = gated;
+  whole.confirmation_windows = false;
+  const char* sigs =
+      "FM spam 1 raw /\\bfree\\s{1,2}\\w{0,5}money\\b/i\n"
+      "LB spam 1 raw /(?<=x)free\\s+money/\n"
+      "ML spam 1 body /^free\\s+money/m\n"
+      // Only one start: six bytes before "ing", the window's literal.
+      "LD spam 1 raw /\\b\\w{6}ing\\s+offer/\n";
+  auto windowed = Build(sigs, gated);
+  auto searched = Build(sigs, whole);
+  ASSERT_TRUE(windowed && searched);
+  for (uint32_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(windowed->plan(i), Plan::kGate);
+    EXPECT_TRUE(windowed->windowed(i)) << i;
+    EXPECT_FALSE(searched->windowed(i)) << i;
+  }
+  struct Case {
+    std::string message;
+    Ids want;
+  };
+  std::string far(3000, '.');
+  std::vector<Case> cases = {
+      {"h\n\nfree  xyzmoney", {"FM"}},
+      {"h\n\nFREE Money, xfree money", {"FM", "LB"}},
+      // Both literals present, too far apart; then a match after many
+      // places of the literal.
+      {"h\n\nfree" + far + "money free free free\nfree cashmoney", {"FM"}},
+      {"h\n\nfree" + far + "money", {}},
+      // The lookbehind sees the byte before the window; ^ needs a line start.
+      {"h\n\nyfree money", {}},
+      {"h\n\nx free money", {"FM"}},
+      {"h\n\nfreemoney\nfree\tmoney", {"FM", "ML"}},
+      {"h\n\nfreemoney\nfree\t\t\tmoney", {"ML"}},
+      {"h\n\nxxamazing offer", {"LD"}},
+      {"h\n\nxamazing offer; a amazing offer", {}},
+  };
+  for (const Case& c : cases) {
+    for (size_t chunk : {c.message.size(), size_t{1}, size_t{5}}) {
+      EXPECT_EQ(Scan(*windowed, c.message, chunk), c.want) << c.message.substr(0, 40) << " / " << chunk;
+      EXPECT_EQ(Scan(*searched, c.message, chunk), c.want) << c.message.substr(0, 40) << " / " << chunk;
+    }
+  }
+}
+
 TEST(Scanner, BacktrackingIsBoundedAndCounted) {
   CompileOptions options;
   options.limits.match_limit = 1000;

@@ -133,6 +133,9 @@ std::string SerializeDatabase(const Database& db, std::string& error) {
   for (const GateFactor& g : db.gates()) {
     w.U32(g.sig);
     w.U32(g.bit);
+    w.U8(g.window ? 1 : 0);
+    w.U32(g.window_back);
+    w.U32(g.window_front);
   }
   if (!SerializeHs(db.raw_db(), w, error) || !SerializeHs(db.body_db(), w, error)) return {};
   std::string out(kSectionMagic);
@@ -197,7 +200,13 @@ std::unique_ptr<Database> DeserializeDatabase(std::string_view bytes, std::strin
   if (!r.U32(gate_count) || gate_count > body.size()) return truncated("gate count");
   std::vector<GateFactor> gates(gate_count);
   for (GateFactor& g : gates) {
-    if (!r.U32(g.sig) || !r.U32(g.bit)) return truncated("gate");
+    uint8_t window = 0;
+    if (!r.U32(g.sig) || !r.U32(g.bit) || !r.U8(window) || !r.U32(g.window_back) ||
+        !r.U32(g.window_front)) {
+      return truncated("gate");
+    }
+    if (window > 1) return truncated("gate fields");
+    g.window = window != 0;
   }
   std::string_view raw_blob, body_blob;
   if (!r.Blob(raw_blob) || !r.Blob(body_blob)) return truncated("Hyperscan database");

@@ -17,7 +17,7 @@ namespace spamwall::signatures {
 // Layout: "SWSIGDB1", u32 version, u32 crc32c of what follows, then the
 // body (serialize.cc). Little-endian.
 inline constexpr std::string_view kSectionMagic = "SWSIGDB1";
-inline constexpr uint32_t kSectionVersion = 1;
+inline constexpr uint32_t kSectionVersion = 2;  // 2: gate windows
 
 // Empty and `error` set when Hyperscan cannot serialize a database.
 std::string SerializeDatabase(const Database& db, std::string& error);

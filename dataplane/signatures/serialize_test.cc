@@ -75,10 +75,11 @@ TEST(Serialize, CorruptionAndForeignBytesAreRefused) {
   EXPECT_EQ(error, "signature database corrupt: CRC-32C mismatch");
   EXPECT_EQ(DeserializeDatabase("SWPOLICY and more bytes", error), nullptr);
   EXPECT_EQ(error, "not a signature database (no SWSIGDB1 magic)");
-  std::string v2 = bytes;
-  v2[8] = 2;
-  EXPECT_EQ(DeserializeDatabase(v2, error), nullptr);
-  EXPECT_EQ(error, "signature database version 2, this build reads 1");
+  std::string other = bytes;
+  other[8] = static_cast<char>(kSectionVersion + 1);
+  EXPECT_EQ(DeserializeDatabase(other, error), nullptr);
+  EXPECT_EQ(error, "signature database version " + std::to_string(kSectionVersion + 1) +
+                       ", this build reads " + std::to_string(kSectionVersion));
 }
 
 TEST(Serialize, HyperscanBytesOfAnotherKindAreRefused) {
