@@ -65,6 +65,10 @@ void MessageStream::AddWindow(const GateFactor& g, uint64_t to) {
       return;
     }
   }
+  if (windows_.size() >= kMaxWindows) {
+    windows_overflow_ = true;
+    return;
+  }
   uint32_t index = static_cast<uint32_t>(windows_.size());
   windows_.push_back({first, last, kNoWindow});
   if (tail == kNoWindow) {
@@ -106,7 +110,7 @@ void MessageStream::OnMatch(unsigned id, uint64_t to) {
     uint32_t& seen = seen_[g.sig];
     if (seen == 0) gated_.push_back(g.sig);
     seen |= 1u << g.bit;
-    if (g.window) AddWindow(g, to);
+    if (g.window && !windows_overflow_) AddWindow(g, to);
     if (seen == db_.gate_mask(g.sig) && state_[g.sig] == 0) {
       state_[g.sig] = kCandidate;
       touched_.push_back(g.sig);
@@ -189,8 +193,9 @@ void MessageStream::Finish(Scratch& scratch, ScanResult& out, bool confirm) {
       }
       out.confirmed.push_back(id);
       if (truncated) out.truncated = true;
-      MatchOutcome m = db_.windowed(id) ? ConfirmInWindows(id, subject, scratch)
-                                        : db_.confirmation(id)->Search(subject, scratch.pcre2());
+      MatchOutcome m = db_.windowed(id) && !windows_overflow_
+                           ? ConfirmInWindows(id, subject, scratch)
+                           : db_.confirmation(id)->Search(subject, scratch.pcre2());
       if (m == MatchOutcome::kLimit) out.limit_hits.push_back(id);
       if (m != MatchOutcome::kMatch) continue;
     }
@@ -204,6 +209,7 @@ void MessageStream::Finish(Scratch& scratch, ScanResult& out, bool confirm) {
   }
   gated_.clear();
   windows_.clear();
+  windows_overflow_ = false;
   buffer_.clear();
   header_state_ = 0;
   body_offset_ = 0;
@@ -211,6 +217,7 @@ void MessageStream::Finish(Scratch& scratch, ScanResult& out, bool confirm) {
 }
 
 void MessageStream::TrimBuffer(size_t keep) {
+  if (windows_.capacity() > kMaxWindows / 4) std::vector<Window>().swap(windows_);
   if (buffer_.capacity() <= keep) return;
   std::string smaller;  // Finish() left the buffer empty
   smaller.reserve(keep);

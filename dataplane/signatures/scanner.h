@@ -70,8 +70,9 @@ class MessageStream {
   // only for a database with confirmations): what a sampler budgets across
   // its messages in flight.
   size_t buffered() const { return buffer_.size(); }
-  // Between messages: gives back buffer memory beyond `keep` bytes, so a
-  // stream parked for reuse does not hold its largest message's worth.
+  // Between messages: gives back buffer memory beyond `keep` bytes (and a
+  // large window table), so a stream parked for reuse does not hold its
+  // largest message's worth.
   void TrimBuffer(size_t keep);
 
   // Called by the match callback: `to` is the offset just past the match
@@ -86,6 +87,11 @@ class MessageStream {
     uint32_t next;  // the signature's next window, or kNoWindow
   };
   static constexpr uint32_t kNoWindow = UINT32_MAX;
+  // Windows kept per message (24 bytes each). A message with more (a
+  // literal repeated far apart, thousands of times) has its windowed
+  // signatures searched over the whole scope instead: the same result, and
+  // a hostile message cannot make the windows outgrow the message budget.
+  static constexpr size_t kMaxWindows = 4096;
 
   void FeedBody(std::string_view bytes, Scratch& scratch);
   void AddWindow(const GateFactor& g, uint64_t to);
@@ -103,6 +109,7 @@ class MessageStream {
   std::vector<uint32_t> seen_;     // per gated signature: the factors seen
   std::vector<uint32_t> gated_;    // signatures with factors seen
   std::vector<Window> windows_;           // every windowed signature's, this message
+  bool windows_overflow_ = false;         // kMaxWindows reached: no windows this message
   std::vector<uint32_t> window_head_;     // per signature: its first window
   std::vector<uint32_t> window_tail_;     // and its last
   std::vector<std::pair<uint64_t, uint64_t>> spans_;  // one signature's, sorted and merged

@@ -157,6 +157,12 @@ TEST(Scanner, GatedConfirmationSearchesOnlyAroundItsLiterals) {
       {"h\n\nxxamazing offer", {"LD"}},
       {"h\n\nxamazing offer; a amazing offer", {}},
   };
+  // More places than the windows kept: the whole scope is searched, and the
+  // match after the last kept window is still found.
+  std::string many = "h\n\n";
+  for (int i = 0; i < 5000; ++i) many += "free..........";
+  cases.push_back({many + "free money", {"FM"}});
+  cases.push_back({many, {}});
   for (const Case& c : cases) {
     for (size_t chunk : {c.message.size(), size_t{1}, size_t{5}}) {
       EXPECT_EQ(Scan(*windowed, c.message, chunk), c.want) << c.message.substr(0, 40) << " / " << chunk;
