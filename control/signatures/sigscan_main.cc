@@ -281,8 +281,12 @@ int main(int argc, char** argv) {
         for (size_t k = 0; k < f.size() && k < 4; ++k) std::printf("%s%s", k ? "|" : "", f[k].c_str());
         if (f.size() > 4) std::printf("|...%zu", f.size());
         std::printf("}");
-        // @N: a match starts at most N bytes before one of the literals.
-        if (i < g.leads.size() && g.leads[i] != sw::LiteralGate::kNoLead) std::printf("@%zu", g.leads[i]);
+        // @N[+Kr]: a match starts at most N bytes (plus K of the message's
+        // longest runs of a repeated byte set) before one of the literals.
+        if (i < g.leads.size() && g.leads[i] != sw::LiteralGate::kNoLead) {
+          std::printf("@%zu", g.leads[i]);
+          if (g.lead_runs[i] > 0) std::printf("+%zur", g.lead_runs[i]);
+        }
       }
       std::printf("%s\n", g.ok() ? "" : " (no gate)");
     }

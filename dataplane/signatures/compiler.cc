@@ -56,21 +56,22 @@ hs_database_t* CompileScope(const ScopeSet& set, int& bad, std::string& why) {
 }
 
 // The factor whose places bound where a match can start: the one with the
-// least lead (the narrowest windows); none when no lead is bounded.
+// least lead (the narrowest windows; a run counted as 16 bytes, a guess at
+// a message's longest), none when no lead is bounded.
 constexpr size_t kMaxWindowBack = 1u << 20;
+constexpr size_t kMaxWindowRuns = 64;
+constexpr size_t kRunGuess = 16;
 
 void ChooseWindow(const LiteralGate& gate, std::vector<GateFactor>& factors, size_t first) {
-  size_t best = SIZE_MAX, best_back = kMaxWindowBack + 1;
+  size_t best = SIZE_MAX, best_cost = SIZE_MAX, best_back = 0;
   for (size_t k = 0; k < gate.factors.size() && k < gate.leads.size(); ++k) {
-    if (gate.leads[k] == LiteralGate::kNoLead) continue;
-    size_t longest = 0, shortest = SIZE_MAX;
-    for (const std::string& lit : gate.factors[k]) {
-      longest = std::max(longest, lit.size());
-      shortest = std::min(shortest, lit.size());
-    }
+    if (gate.leads[k] == LiteralGate::kNoLead || gate.lead_runs[k] > kMaxWindowRuns) continue;
+    size_t longest = 0;
+    for (const std::string& lit : gate.factors[k]) longest = std::max(longest, lit.size());
     if (gate.leads[k] > kMaxWindowBack - longest) continue;
     size_t back = gate.leads[k] + longest;
-    if (back < best_back) best = k, best_back = back;
+    size_t cost = back + gate.lead_runs[k] * kRunGuess;
+    if (cost < best_cost) best = k, best_cost = cost, best_back = back;
   }
   if (best == SIZE_MAX) return;
   GateFactor& f = factors[first + best];
@@ -79,6 +80,8 @@ void ChooseWindow(const LiteralGate& gate, std::vector<GateFactor>& factors, siz
   f.window = true;
   f.window_back = static_cast<uint32_t>(best_back);
   f.window_front = static_cast<uint32_t>(shortest);
+  f.window_runs = static_cast<uint32_t>(gate.lead_runs[best]);
+  if (f.window_runs > 0) f.run_classes = gate.run_classes;
 }
 
 }  // namespace

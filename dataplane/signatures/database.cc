@@ -21,19 +21,23 @@ std::unique_ptr<Database> DatabaseBuilder::Assemble(std::vector<Signature> sigs,
   db->options_ = options;
   db->confirm_.resize(sigs.size());
   db->gate_mask_.assign(sigs.size(), 0);
-  db->windowed_.assign(sigs.size(), 0);
-  for (const GateFactor& g : gates) {
+  db->window_of_.assign(sigs.size(), Database::kNoWindow);
+  for (size_t k = 0; k < gates.size(); ++k) {
+    const GateFactor& g = gates[k];
     if (g.sig >= sigs.size() || g.bit >= 32 || plans[g.sig] != Plan::kGate) {
       error = "gate table names a signature that is not gated";
       return nullptr;
     }
     db->gate_mask_[g.sig] |= 1u << g.bit;
     if (!g.window) continue;
-    if (db->windowed_[g.sig] != 0 || g.window_front == 0 || g.window_front > g.window_back) {
+    bool classes_ok = g.window_runs == 0 || !g.run_classes.empty();
+    for (const std::string& c : g.run_classes) classes_ok = classes_ok && !c.empty() && c.size() <= 256;
+    if (db->window_of_[g.sig] != Database::kNoWindow || g.window_front == 0 ||
+        g.window_front > g.window_back || !classes_ok) {
       error = "gate table: " + sigs[g.sig].id + " has a bad confirmation window";
       return nullptr;
     }
-    db->windowed_[g.sig] = 1;
+    db->window_of_[g.sig] = static_cast<uint32_t>(k);
     ++db->windowed_count_;
   }
   db->gates_ = std::move(gates);
@@ -49,7 +53,7 @@ std::unique_ptr<Database> DatabaseBuilder::Assemble(std::vector<Signature> sigs,
       ++db->prefilter_count_;
     }
     std::string why;
-    db->confirm_[i] = Pcre2Regex::Compile(sigs[i], why, db->windowed_[i] != 0);
+    db->confirm_[i] = Pcre2Regex::Compile(sigs[i], why, db->window_of_[i] != Database::kNoWindow);
     if (db->confirm_[i] == nullptr) {
       error = sigs[i].id + ": PCRE2 refuses its confirmation: " + why;
       return nullptr;

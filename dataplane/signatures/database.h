@@ -28,17 +28,21 @@ enum class Plan : uint8_t {
 // its place in gates()) reports that the factor's literal was seen.
 //
 // At most one factor of a signature is its window: every match starts at
-// most `window_back` bytes before the end of one of its literals and at
-// least `window_front` bytes before it (literal_gate.h's lead plus the
-// longest literal; the shortest literal). Its literals are reported at
-// every place (not once per message), and the confirmation tries only the
-// starts in those windows (PCRE2's offset limit), not the whole scope.
+// most `window_back` + `window_runs` x R bytes before the end of one of its
+// literals and at least `window_front` bytes before it (literal_gate.h's
+// lead plus the longest literal; the shortest literal), R being the
+// message's longest run of bytes of one of `run_classes`. Its literals are
+// reported at every place (not once per message), and the confirmation
+// tries only the starts in those windows (PCRE2's offset limit), not the
+// whole scope.
 struct GateFactor {
   uint32_t sig = 0;
   uint32_t bit = 0;  // 0..31
   bool window = false;
   uint32_t window_back = 0;
   uint32_t window_front = 0;
+  uint32_t window_runs = 0;
+  std::vector<std::string> run_classes;  // each a set of bytes; when window_runs > 0
 };
 
 struct CompileOptions {
@@ -70,7 +74,9 @@ class Database {
   Plan plan(uint32_t index) const { return plans_[index]; }
   const Pcre2Regex* confirmation(uint32_t index) const { return confirm_[index].get(); }
   // Whether a gated signature's confirmation searches windows only.
-  bool windowed(uint32_t index) const { return windowed_[index] != 0; }
+  bool windowed(uint32_t index) const { return window_of_[index] != kNoWindow; }
+  // A windowed signature's window factor.
+  const GateFactor& window(uint32_t index) const { return gates_[window_of_[index]]; }
   size_t windowed_count() const { return windowed_count_; }
   const CompileOptions& options() const { return options_; }
   bool needs_confirmation() const { return prefilter_count_ + gate_count_ > 0; }
@@ -94,7 +100,8 @@ class Database {
   size_t gate_count_ = 0;
   std::vector<GateFactor> gates_;
   std::vector<uint32_t> gate_mask_;
-  std::vector<uint8_t> windowed_;
+  static constexpr uint32_t kNoWindow = UINT32_MAX;
+  std::vector<uint32_t> window_of_;  // per signature: its window's place in gates_
   size_t windowed_count_ = 0;
   CompileOptions options_;
   hs_database* raw_ = nullptr;

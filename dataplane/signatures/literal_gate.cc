@@ -18,11 +18,48 @@ size_t SatMul(size_t a, size_t b) {
   return a > kUnbounded / b ? kUnbounded : a * b;
 }
 
+// A bound on a length: at most `bytes` plus `runs` times R, R being the
+// longest run, in the message, of bytes of one of the regex's run classes
+// (a byte set repeated without bound: the d of `ad+res`, [sc] of `li[sc]+`;
+// a match's run lies inside one of the message's). bytes == kUnbounded:
+// no bound known.
+struct Width {
+  size_t bytes = 0;
+  size_t runs = 0;
+  bool bounded() const { return bytes != kUnbounded; }
+  bool operator<(const Width& o) const {
+    return bytes != o.bytes ? bytes < o.bytes : runs < o.runs;
+  }
+};
+
+constexpr Width kNoBound{kUnbounded, 0};
+
+Width Bytes(size_t n) { return {n, 0}; }
+
+Width Checked(size_t bytes, size_t runs) {
+  return bytes == kUnbounded || runs == kUnbounded ? kNoBound : Width{bytes, runs};
+}
+
+Width Add(Width a, Width b) {
+  if (!a.bounded() || !b.bounded()) return kNoBound;
+  return Checked(SatAdd(a.bytes, b.bytes), SatAdd(a.runs, b.runs));
+}
+
+Width Times(Width a, size_t n) {
+  if (!a.bounded() || n == kUnbounded) return kNoBound;
+  return Checked(SatMul(a.bytes, n), SatMul(a.runs, n));
+}
+
+Width Max(Width a, Width b) {
+  if (!a.bounded() || !b.bounded()) return kNoBound;
+  return {std::max(a.bytes, b.bytes), std::max(a.runs, b.runs)};
+}
+
 // A factor and how far into a match its string can start: every match
-// holds one of `s` starting at most `lead` bytes after the match's start.
+// holds one of `s` starting at most `lead` after the match's start.
 struct Factor {
   Strings s;
-  size_t lead = kUnbounded;
+  Width lead = kNoBound;
   bool operator<(const Factor& o) const { return s != o.s ? s < o.s : lead < o.lead; }
 };
 
@@ -35,13 +72,13 @@ constexpr size_t kMaxFactors = 32;   // factors a gate may hold (a 32-bit mask)
 //   else factors: each match contains a string of every factor, and
 //   head: each match starts with one of these strings (when set);
 //   tail: each match ends with one of these strings (when set);
-//   width: no match is longer (kUnbounded: not known to be bounded).
+//   width: no match is longer.
 struct Info {
   std::optional<Strings> exact;
   std::vector<Factor> factors;
   std::optional<Strings> head;
   std::optional<Strings> tail;
-  size_t width = kUnbounded;
+  Width width = kNoBound;
 };
 
 size_t MinLength(const Strings& s) {
@@ -51,8 +88,9 @@ size_t MinLength(const Strings& s) {
 }
 
 // Where a tail can start: one of its strings ends the match.
-size_t TailLead(size_t width, const Strings& tail) {
-  return width == kUnbounded ? kUnbounded : width - std::min(width, MinLength(tail));
+Width TailLead(Width width, const Strings& tail) {
+  if (!width.bounded()) return kNoBound;
+  return {width.bytes - std::min(width.bytes, MinLength(tail)), width.runs};
 }
 
 size_t MaxLength(const Strings& s) {
@@ -63,17 +101,19 @@ size_t MaxLength(const Strings& s) {
 
 Info Exact(Strings s) {
   Info i;
-  i.width = MaxLength(s);
+  i.width = Bytes(MaxLength(s));
   i.exact = std::move(s);
   return i;
 }
 
-// Anything of at most `width` bytes.
-Info Unknown(size_t width) {
+// Anything of at most `width`.
+Info Unknown(Width width) {
   Info i;
   i.width = width;
   return i;
 }
+
+Info Unknown(size_t bytes) { return Unknown(Bytes(bytes)); }
 
 std::optional<Strings> Product(const Strings& a, const Strings& b) {
   if (a.size() * b.size() > kMaxExact) return std::nullopt;
@@ -97,8 +137,11 @@ class Analyzer {
     if (factors.size() > kMaxFactors) factors.resize(kMaxFactors);
     for (auto& f : factors) {
       gate.factors.emplace_back(f.s.begin(), f.s.end());
-      gate.leads.push_back(no_window_ || f.lead == kUnbounded ? LiteralGate::kNoLead : f.lead);
+      bool bounded = !no_window_ && f.lead.bounded();
+      gate.leads.push_back(bounded ? f.lead.bytes : LiteralGate::kNoLead);
+      gate.lead_runs.push_back(bounded ? f.lead.runs : 0);
     }
+    gate.run_classes.assign(run_classes_.begin(), run_classes_.end());
     return gate.ok();
   }
 
@@ -135,15 +178,15 @@ class Analyzer {
     return !s.empty() && MinLength(s) >= min_ && s.size() <= kMaxFactor;
   }
 
-  void AddFactor(std::vector<Factor>& factors, const Strings& s, size_t lead) const {
+  void AddFactor(std::vector<Factor>& factors, const Strings& s, Width lead) const {
     if (Useful(s)) factors.push_back({s, lead});
   }
 
   // A head starts a match; a tail starts at most the piece's width into it.
   std::vector<Factor> Finalize(Info i) const {
     std::vector<Factor> out = std::move(i.factors);
-    if (i.exact) AddFactor(out, *i.exact, 0);
-    if (i.head) AddFactor(out, *i.head, 0);
+    if (i.exact) AddFactor(out, *i.exact, Bytes(0));
+    if (i.head) AddFactor(out, *i.head, Bytes(0));
     if (i.tail) AddFactor(out, *i.tail, TailLead(i.width, *i.tail));
     return out;
   }
@@ -160,8 +203,8 @@ class Analyzer {
   // Joins x's strings followed by y's into one factor when the product is
   // small, else keeps both as factors. x starts within `lead_x` of the
   // match, y within `lead_y`.
-  void Join(std::vector<Factor>& factors, const Strings& x, size_t lead_x, const Strings& y,
-            size_t lead_y) const {
+  void Join(std::vector<Factor>& factors, const Strings& x, Width lead_x, const Strings& y,
+            Width lead_y) const {
     if (auto p = Product(x, y)) {
       AddFactor(factors, *p, lead_x);
     } else {
@@ -171,23 +214,23 @@ class Analyzer {
   }
 
   // b's factors start at most a's width further into the concatenation.
-  static void Shifted(std::vector<Factor>& out, std::vector<Factor>& b, size_t by) {
-    for (auto& f : b) out.push_back({std::move(f.s), SatAdd(f.lead, by)});
+  static void Shifted(std::vector<Factor>& out, std::vector<Factor>& b, Width by) {
+    for (auto& f : b) out.push_back({std::move(f.s), Add(f.lead, by)});
   }
 
   Info Concat(Info a, Info b) const {
-    size_t width = SatAdd(a.width, b.width);
+    Width width = Add(a.width, b.width);
     Info out = ConcatParts(std::move(a), std::move(b));
     out.width = width;
     return out;
   }
 
   Info ConcatParts(Info a, Info b) const {
-    const size_t aw = a.width;  // where b starts, at the most
+    const Width aw = a.width;  // where b starts, at the most
     if (a.exact && b.exact) {
       if (auto p = Product(*a.exact, *b.exact)) return Exact(std::move(*p));
       Info out;
-      AddFactor(out.factors, *a.exact, 0);
+      AddFactor(out.factors, *a.exact, Bytes(0));
       out.head = std::move(a.exact);
       out.tail = std::move(b.exact);
       return out;
@@ -197,15 +240,15 @@ class Analyzer {
       // a's strings, then b's head when b has one: every match starts so.
       if (b.head) {
         if (auto p = Product(*a.exact, *b.head)) {
-          AddFactor(out.factors, *p, 0);
+          AddFactor(out.factors, *p, Bytes(0));
           out.head = std::move(*p);
         } else {
-          AddFactor(out.factors, *a.exact, 0);
+          AddFactor(out.factors, *a.exact, Bytes(0));
           AddFactor(out.factors, *b.head, aw);
           out.head = std::move(a.exact);
         }
       } else {
-        AddFactor(out.factors, *a.exact, 0);
+        AddFactor(out.factors, *a.exact, Bytes(0));
         out.head = std::move(a.exact);
       }
       Shifted(out.factors, b.factors, aw);
@@ -239,7 +282,7 @@ class Analyzer {
   }
 
   Info Alternate(Info a, Info b) const {
-    size_t width = std::max(a.width, b.width);
+    Width width = Max(a.width, b.width);
     Info out = AlternateParts(std::move(a), std::move(b));
     out.width = width;
     return out;
@@ -254,7 +297,7 @@ class Analyzer {
     auto fa = Best(a), fb = Best(b);
     if (fa && fb) {
       fa->s.insert(fb->s.begin(), fb->s.end());
-      AddFactor(out.factors, fa->s, std::max(fa->lead, fb->lead));
+      AddFactor(out.factors, fa->s, Max(fa->lead, fb->lead));
     }
     auto ha = a.exact ? a.exact : a.head;
     auto hb = b.exact ? b.exact : b.head;
@@ -317,7 +360,10 @@ class Analyzer {
       return atom;
     }
     if (pos_ < p_.size() && (p_[pos_] == '?' || p_[pos_] == '+')) ++pos_;  // lazy, possessive
-    const size_t width = SatMul(atom.width, max);
+    // Without an upper count, a byte set's repeat is one run (its length
+    // bounded by the message's longest run of those bytes); anything else
+    // has no bound.
+    const Width width = max == SIZE_MAX ? RunWidth(atom) : Times(atom.width, max);
     if (min == 0) {
       if (atom.exact && max == 1) {
         atom.exact->insert("");
@@ -343,6 +389,21 @@ class Analyzer {
       out.tail = std::move(atom.tail);
     }
     return out;
+  }
+
+  // A repeat of one byte of a set: registers the set (both cases: the
+  // literals are lowercased, a caseless regex matches either) as a run class.
+  Width RunWidth(const Info& atom) {
+    if (!atom.exact || atom.exact->empty()) return kNoBound;
+    std::set<char> bytes;
+    for (const std::string& x : *atom.exact) {
+      if (x.size() != 1) return kNoBound;
+      unsigned char c = static_cast<unsigned char>(x[0]);
+      bytes.insert(static_cast<char>(std::tolower(c)));
+      bytes.insert(static_cast<char>(std::toupper(c)));
+    }
+    run_classes_.insert(std::string(bytes.begin(), bytes.end()));
+    return {0, 1};
   }
 
   static std::string Lower(unsigned char c) {
@@ -578,6 +639,7 @@ class Analyzer {
   bool failed_ = false;
   bool no_window_ = false;
   size_t escape_width_ = 1;
+  std::set<std::string> run_classes_;
 };
 
 }  // namespace

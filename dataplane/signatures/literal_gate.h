@@ -21,10 +21,14 @@ struct LiteralGate {
   // All factors are required; a factor is met by any one of its literals.
   std::vector<std::vector<std::string>> factors;
   // Per factor: every match holds one of its literals starting at most
-  // this many bytes after the match starts (kNoLead: not bounded). A
-  // confirmation then need only try the starts that far before each place
-  // the factor was seen.
+  // leads + lead_runs x R bytes after the match starts (kNoLead: not
+  // bounded), R being the longest run in the message of bytes of one of
+  // run_classes (the byte sets the regex repeats without bound, both
+  // cases). A confirmation then need only try the starts that far before
+  // each place the factor was seen.
   std::vector<size_t> leads;
+  std::vector<size_t> lead_runs;
+  std::vector<std::string> run_classes;
   bool ok() const { return !factors.empty(); }
 };
 

@@ -75,6 +75,30 @@ TEST(LiteralGate, LeadsBoundWhereAFactorStarts) {
   EXPECT_EQ(Leads("money\\Kback"), (std::vector<size_t>{kNo}));
 }
 
+LiteralGate FullGate(const std::string& re) {
+  Signature s;
+  s.kind = PatternKind::kRegex;
+  s.pattern = re;
+  return ExtractLiteralGate(s);
+}
+
+TEST(LiteralGate, RepeatedByteSetsBoundLeadsByRuns) {
+  // "dres" starts right after the run of d's: at most one run in.
+  LiteralGate g = FullGate("ad+res+");
+  EXPECT_EQ(g.factors, (Factors{{"dres"}}));
+  EXPECT_EQ(g.leads, std::vector<size_t>{0});
+  EXPECT_EQ(g.lead_runs, std::vector<size_t>{1});
+  EXPECT_EQ(g.run_classes, (std::vector<std::string>{"Dd", "Ss"}));
+  // Two runs and three bytes before "offer"; [sc] a class of its own.
+  g = FullGate("x[sc]+y{2,}z\\s?offer");
+  EXPECT_EQ(g.leads, std::vector<size_t>{3});
+  EXPECT_EQ(g.lead_runs, std::vector<size_t>{2});
+  EXPECT_EQ(g.run_classes, (std::vector<std::string>{"CScs", "Yy"}));
+  // A repeat of anything wider than one byte, or of \\s, has no bound.
+  EXPECT_EQ(Leads("(?:ab)+offer"), std::vector<size_t>{kNo});
+  EXPECT_EQ(Leads("a\\s+offer"), std::vector<size_t>{kNo});
+}
+
 TEST(LiteralGate, UnknownSyntaxGivesNoGate) {
   EXPECT_TRUE(Gate("(*UTF)abcdef").empty());
   EXPECT_TRUE(Gate("\\Qabc\\E").empty());

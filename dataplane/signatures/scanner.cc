@@ -54,13 +54,16 @@ MessageStream::~MessageStream() {
 }
 
 void MessageStream::AddWindow(const GateFactor& g, uint64_t to) {
-  uint64_t first = to > g.window_back ? to - g.window_back : 0;
-  uint64_t last = to - g.window_front;  // a literal of at least window_front bytes ended at `to`
+  uint64_t first = to, last = to;  // with runs: the place, bounded at Finish()
+  if (g.window_runs == 0) {
+    first = to > g.window_back ? to - g.window_back : 0;
+    last = to - g.window_front;  // a literal of at least window_front bytes ended at `to`
+  }
   uint32_t tail = window_tail_[g.sig];
   if (tail != kNoWindow) {
     Window& w = windows_[tail];
     // Places come in order of their end: most extend the last window.
-    if (first >= w.first && first <= w.last + 1) {
+    if (g.window_runs == 0 ? first >= w.first && first <= w.last + 1 : first == w.first) {
       w.last = std::max(w.last, last);
       return;
     }
@@ -79,11 +82,47 @@ void MessageStream::AddWindow(const GateFactor& g, uint64_t to) {
   window_tail_[g.sig] = index;
 }
 
+uint64_t MessageStream::LongestRun(const std::vector<std::string>& classes) {
+  uint64_t longest = 0;
+  for (const std::string& c : classes) {
+    uint64_t found = UINT64_MAX;
+    for (const auto& [cls, run] : runs_) {
+      if (*cls == c) found = run;
+    }
+    if (found == UINT64_MAX) {
+      bool in[256] = {};
+      for (char b : c) in[static_cast<unsigned char>(b)] = true;
+      uint64_t run = 0;
+      found = 0;
+      for (char b : buffer_) {
+        run = in[static_cast<unsigned char>(b)] ? run + 1 : 0;
+        found = std::max(found, run);
+      }
+      runs_.emplace_back(&c, found);
+    }
+    longest = std::max(longest, found);
+  }
+  return longest;
+}
+
 MatchOutcome MessageStream::ConfirmInWindows(uint32_t sig, std::string_view subject,
                                              Scratch& scratch) {
   spans_.clear();
-  for (uint32_t i = window_head_[sig]; i != kNoWindow; i = windows_[i].next) {
-    spans_.emplace_back(windows_[i].first, windows_[i].last);
+  const GateFactor& g = db_.window(sig);
+  if (g.window_runs > 0) {
+    // The whole message's runs: at least the scope's.
+    uint64_t run = LongestRun(g.run_classes);
+    uint64_t back = run > (UINT64_MAX - g.window_back) / g.window_runs
+                        ? UINT64_MAX
+                        : g.window_back + g.window_runs * run;
+    for (uint32_t i = window_head_[sig]; i != kNoWindow; i = windows_[i].next) {
+      uint64_t to = windows_[i].first;
+      spans_.emplace_back(to > back ? to - back : 0, to - g.window_front);
+    }
+  } else {
+    for (uint32_t i = window_head_[sig]; i != kNoWindow; i = windows_[i].next) {
+      spans_.emplace_back(windows_[i].first, windows_[i].last);
+    }
   }
   std::sort(spans_.begin(), spans_.end());
   const Pcre2Regex& re = *db_.confirmation(sig);
@@ -210,6 +249,7 @@ void MessageStream::Finish(Scratch& scratch, ScanResult& out, bool confirm) {
   gated_.clear();
   windows_.clear();
   windows_overflow_ = false;
+  runs_.clear();
   buffer_.clear();
   header_state_ = 0;
   body_offset_ = 0;

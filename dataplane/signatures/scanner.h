@@ -80,7 +80,9 @@ class MessageStream {
   void OnMatch(unsigned id, uint64_t to);
 
  private:
-  // Starts [first, last] where a windowed signature's match may start.
+  // Starts [first, last] where a windowed signature's match may start; for
+  // a window with runs (its bound known only when the message has ended),
+  // first == last == the end of the literal's place.
   struct Window {
     uint64_t first;
     uint64_t last;
@@ -96,6 +98,8 @@ class MessageStream {
   void FeedBody(std::string_view bytes, Scratch& scratch);
   void AddWindow(const GateFactor& g, uint64_t to);
   MatchOutcome ConfirmInWindows(uint32_t sig, std::string_view subject, Scratch& scratch);
+  // The longest run in the message of bytes of one of `classes`.
+  uint64_t LongestRun(const std::vector<std::string>& classes);
 
   const Database& db_;
   hs_stream* raw_ = nullptr;
@@ -113,6 +117,7 @@ class MessageStream {
   std::vector<uint32_t> window_head_;     // per signature: its first window
   std::vector<uint32_t> window_tail_;     // and its last
   std::vector<std::pair<uint64_t, uint64_t>> spans_;  // one signature's, sorted and merged
+  std::vector<std::pair<const std::string*, uint64_t>> runs_;  // LongestRun per class, this message
 };
 
 // Convenience: scans a whole message in one chunk.

@@ -128,11 +128,14 @@ TEST(Scanner, GatedConfirmationSearchesOnlyAroundItsLiterals) {
       "LB spam 1 raw /(?<=x)free\\s+money/\n"
       "ML spam 1 body /^free\\s+money/m\n"
       // Only one start: six bytes before "ing", the window's literal.
-      "LD spam 1 raw /\\b\\w{6}ing\\s+offer/\n";
+      "LD spam 1 raw /\\b\\w{6}ing\\s+offer/\n"
+      // "dres" starts one run of d's after the match: the window grows with
+      // the message's longest run.
+      "RW spam 1 raw /\\bad+res+\\s{1,3}line\\b/i\n";
   auto windowed = Build(sigs, gated);
   auto searched = Build(sigs, whole);
   ASSERT_TRUE(windowed && searched);
-  for (uint32_t i = 0; i < 4; ++i) {
+  for (uint32_t i = 0; i < 5; ++i) {
     EXPECT_EQ(windowed->plan(i), Plan::kGate);
     EXPECT_TRUE(windowed->windowed(i)) << i;
     EXPECT_FALSE(searched->windowed(i)) << i;
@@ -156,6 +159,9 @@ TEST(Scanner, GatedConfirmationSearchesOnlyAroundItsLiterals) {
       {"h\n\nfreemoney\nfree\t\t\tmoney", {"ML"}},
       {"h\n\nxxamazing offer", {"LD"}},
       {"h\n\nxamazing offer; a amazing offer", {}},
+      {"h\n\nAdres line, a" + std::string(40, 'd') + "ress  LINE", {"RW"}},
+      {"h\n\nx a" + std::string(40, 'D') + "resss line", {"RW"}},
+      {"h\n\nbad" + std::string(40, 'd') + "ress line", {}},
   };
   // More places than the windows kept: the whole scope is searched, and the
   // match after the last kept window is still found.

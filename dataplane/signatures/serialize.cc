@@ -136,6 +136,9 @@ std::string SerializeDatabase(const Database& db, std::string& error) {
     w.U8(g.window ? 1 : 0);
     w.U32(g.window_back);
     w.U32(g.window_front);
+    w.U32(g.window_runs);
+    w.U32(static_cast<uint32_t>(g.run_classes.size()));
+    for (const std::string& c : g.run_classes) w.Bytes(c);
   }
   if (!SerializeHs(db.raw_db(), w, error) || !SerializeHs(db.body_db(), w, error)) return {};
   std::string out(kSectionMagic);
@@ -201,12 +204,17 @@ std::unique_ptr<Database> DeserializeDatabase(std::string_view bytes, std::strin
   std::vector<GateFactor> gates(gate_count);
   for (GateFactor& g : gates) {
     uint8_t window = 0;
+    uint32_t classes = 0;
     if (!r.U32(g.sig) || !r.U32(g.bit) || !r.U8(window) || !r.U32(g.window_back) ||
-        !r.U32(g.window_front)) {
+        !r.U32(g.window_front) || !r.U32(g.window_runs) || !r.U32(classes)) {
       return truncated("gate");
     }
-    if (window > 1) return truncated("gate fields");
+    if (window > 1 || classes > 256) return truncated("gate fields");
     g.window = window != 0;
+    g.run_classes.resize(classes);
+    for (std::string& c : g.run_classes) {
+      if (!r.Bytes(c)) return truncated("gate run class");
+    }
   }
   std::string_view raw_blob, body_blob;
   if (!r.Blob(raw_blob) || !r.Blob(body_blob)) return truncated("Hyperscan database");
