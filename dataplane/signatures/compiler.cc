@@ -152,7 +152,11 @@ CompileResult Compile(std::vector<Signature> sigs, const CompileOptions& options
       factors.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(k)});
       factor_literals.emplace_back(static_cast<uint32_t>(i), &gates[i].factors[k]);
     }
-    if (options.confirmation_windows) ChooseWindow(gates[i], factors, first);
+    // A regex anchored at a line start is left to PCRE2's own start-of-line
+    // search, which tries fewer starts than windows around common literals
+    // (__FILL_THIS_FORM_PARTIAL: 0.016 s whole against 0.054 s windowed).
+    bool line_anchored = !sigs[i].pattern.empty() && sigs[i].pattern[0] == '^';
+    if (options.confirmation_windows && !line_anchored) ChooseWindow(gates[i], factors, first);
   }
 
   // Alone each compiles; together Hyperscan may still blame one (a limit):

@@ -3,6 +3,7 @@
 #include <hs/hs.h>
 
 #include <algorithm>
+#include <chrono>
 #include <new>
 #include <stdexcept>
 
@@ -232,9 +233,15 @@ void MessageStream::Finish(Scratch& scratch, ScanResult& out, bool confirm) {
       }
       out.confirmed.push_back(id);
       if (truncated) out.truncated = true;
+      auto start = profile_ != nullptr ? std::chrono::steady_clock::now()
+                                       : std::chrono::steady_clock::time_point();
       MatchOutcome m = db_.windowed(id) && !windows_overflow_
                            ? ConfirmInWindows(id, subject, scratch)
                            : db_.confirmation(id)->Search(subject, scratch.pcre2());
+      if (profile_ != nullptr) {
+        (*profile_)[id] +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      }
       if (m == MatchOutcome::kLimit) out.limit_hits.push_back(id);
       if (m != MatchOutcome::kMatch) continue;
     }

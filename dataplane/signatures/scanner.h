@@ -74,6 +74,9 @@ class MessageStream {
   // large window table), so a stream parked for reuse does not hold its
   // largest message's worth.
   void TrimBuffer(size_t keep);
+  // For measuring (spamwall-sigscan --top): when set, each confirmation's
+  // seconds are added to (*seconds)[signature index], sized by the caller.
+  void ProfileConfirmations(std::vector<double>* seconds) { profile_ = seconds; }
 
   // Called by the match callback: `to` is the offset just past the match
   // in its scope's stream.
@@ -118,6 +121,7 @@ class MessageStream {
   std::vector<uint32_t> window_tail_;     // and its last
   std::vector<std::pair<uint64_t, uint64_t>> spans_;  // one signature's, sorted and merged
   std::vector<std::pair<const std::string*, uint64_t>> runs_;  // LongestRun per class, this message
+  std::vector<double>* profile_ = nullptr;
 };
 
 // Convenience: scans a whole message in one chunk.

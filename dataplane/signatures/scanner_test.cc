@@ -137,7 +137,8 @@ TEST(Scanner, GatedConfirmationSearchesOnlyAroundItsLiterals) {
   ASSERT_TRUE(windowed && searched);
   for (uint32_t i = 0; i < 5; ++i) {
     EXPECT_EQ(windowed->plan(i), Plan::kGate);
-    EXPECT_TRUE(windowed->windowed(i)) << i;
+    // ML starts at a line start: PCRE2's own search tries only those.
+    EXPECT_EQ(windowed->windowed(i), i != 2) << i;
     EXPECT_FALSE(searched->windowed(i)) << i;
   }
   struct Case {
