@@ -154,7 +154,8 @@ CompileResult Compile(std::vector<Signature> sigs, const CompileOptions& options
     }
     // A regex anchored at a line start is left to PCRE2's own start-of-line
     // search, which tries fewer starts than windows around common literals
-    // (__FILL_THIS_FORM_PARTIAL: 0.016 s whole against 0.054 s windowed).
+    // (__FILL_THIS_FORM_PARTIAL over the corpus subset, interleaved: 0.008 s
+    // whole against 0.022 s windowed).
     bool line_anchored = !sigs[i].pattern.empty() && sigs[i].pattern[0] == '^';
     if (options.confirmation_windows && !line_anchored) ChooseWindow(gates[i], factors, first);
   }
