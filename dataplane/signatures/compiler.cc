@@ -63,23 +63,24 @@ constexpr size_t kMaxWindowRuns = 64;
 constexpr size_t kRunGuess = 16;
 
 void ChooseWindow(const LiteralGate& gate, std::vector<GateFactor>& factors, size_t first) {
-  size_t best = SIZE_MAX, best_cost = SIZE_MAX, best_back = 0;
+  size_t best = SIZE_MAX, best_cost = SIZE_MAX, best_back = 0, best_front = 0;
   for (size_t k = 0; k < gate.factors.size() && k < gate.leads.size(); ++k) {
     if (gate.leads[k] == LiteralGate::kNoLead || gate.lead_runs[k] > kMaxWindowRuns) continue;
-    size_t longest = 0;
-    for (const std::string& lit : gate.factors[k]) longest = std::max(longest, lit.size());
+    size_t longest = 0, shortest = SIZE_MAX;
+    for (const std::string& lit : gate.factors[k]) {
+      longest = std::max(longest, lit.size());
+      shortest = std::min(shortest, lit.size());
+    }
     if (gate.leads[k] > kMaxWindowBack - longest) continue;
     size_t back = gate.leads[k] + longest;
     size_t cost = back + gate.lead_runs[k] * kRunGuess;
-    if (cost < best_cost) best = k, best_cost = cost, best_back = back;
+    if (cost < best_cost) best = k, best_cost = cost, best_back = back, best_front = shortest;
   }
   if (best == SIZE_MAX) return;
   GateFactor& f = factors[first + best];
-  size_t shortest = SIZE_MAX;
-  for (const std::string& lit : gate.factors[best]) shortest = std::min(shortest, lit.size());
   f.window = true;
   f.window_back = static_cast<uint32_t>(best_back);
-  f.window_front = static_cast<uint32_t>(shortest);
+  f.window_front = static_cast<uint32_t>(best_front);
   f.window_runs = static_cast<uint32_t>(gate.lead_runs[best]);
   if (f.window_runs > 0) f.run_classes = gate.run_classes;
 }
